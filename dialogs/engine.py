@@ -1,0 +1,333 @@
+"""The conversation engine: a pure function from (state, event, now) to (state, replies, effects).
+
+It performs no I/O and knows no channel. It walks the tree (``dialogs.model``): automatic nodes
+(info, branch, decision, effect) are passed through at once; a question node stops the walk
+and waits for the next event. Global commands work at every question. Texts leave the engine
+as msgids (``dialogs.text``); the service translates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from dialogs.eligibility import REASON_TEXTS, decide
+from dialogs.events import (
+    CommandGiven,
+    Event,
+    NonTextReceived,
+    OptionChosen,
+    Started,
+    TextEntered,
+)
+from dialogs.languages import DEFAULT_LOCALE, LANGUAGE_NAMES
+from dialogs.model import (
+    RETURN,
+    BranchNode,
+    CommandName,
+    DecisionNode,
+    EffectNode,
+    EndNode,
+    InfoNode,
+    InputKind,
+    InputNode,
+    LanguageNode,
+    OutcomeNode,
+    Tree,
+    WaitingNode,
+)
+from dialogs.replies import Button, ConversationFinished, Effect, EraseData, Reply, RequestCallback
+from dialogs.state import ConversationState
+from dialogs.text import Bullets, Msg, Text, Verbatim
+from dialogs.validators import VALIDATORS, Invalid
+
+MAX_HOPS = 64
+"""Automatic nodes passed in one step at most; the graph check rules out loops."""
+DETOURS: frozenset[CommandName] = frozenset({"person", "language", "privacy", "help"})
+KEEPS_PLACE: frozenset[CommandName] = frozenset({"privacy", "help"})
+
+
+@dataclass(frozen=True)
+class Step:
+    """The result of one step. ``state`` is ``None`` when nothing may be kept (erasure)."""
+
+    state: ConversationState | None
+    replies: tuple[Reply, ...]
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass
+class _Out:
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+    def say(
+        self, *parts: Text, buttons: tuple[Button, ...] = (), input: InputKind | None = None
+    ) -> None:
+        self.replies.append(Reply(parts, buttons, input))
+
+
+class Engine:
+    """Steps conversations through one tree, offering ``languages``."""
+
+    def __init__(self, tree: Tree, languages: Sequence[str] = tuple(LANGUAGE_NAMES)) -> None:
+        unknown = [code for code in languages if code not in LANGUAGE_NAMES]
+        if unknown:
+            raise ValueError(f"no language name for {unknown}")
+        self.tree = tree
+        self.languages = tuple(languages) or (DEFAULT_LOCALE,)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def step(self, state: ConversationState | None, event: Event, *, now: datetime) -> Step:
+        """Apply ``event`` to ``state`` (``None``: no conversation yet)."""
+        if isinstance(event, Started):
+            return self._start(event.locale, event.source, now)
+        if state is None:
+            return self._start(None, None, now)
+        if state.ended and not (isinstance(event, CommandGiven) and event.name == "erase"):
+            return self._start(state.locale, state.source, now)
+        state = replace(state, updated_at=now)
+        out = _Out()
+        new_state = self._handle(state, event, out)
+        erased = any(isinstance(effect, EraseData) for effect in out.effects)
+        return Step(None if erased else new_state, tuple(out.replies), tuple(out.effects))
+
+    def current(self, state: ConversationState) -> tuple[Reply, ...]:
+        """The messages of the current step again (to resume after a reload)."""
+        out = _Out()
+        node = self.tree.node(state.node)
+        if isinstance(node, EndNode):
+            self._say_end(node, state, out)
+        elif isinstance(node, WaitingNode):
+            self._ask(node, state, out)
+        return tuple(out.replies)
+
+    def buttons(self, state: ConversationState) -> tuple[Button, ...]:
+        """The buttons of the current question (empty when the node waits for nothing)."""
+        node = self.tree.node(state.node)
+        return self._buttons(node, state.misunderstood) if isinstance(node, WaitingNode) else ()
+
+    def normalise_locale(self, locale: str | None) -> str:
+        """The offered language closest to ``locale`` (``en-GB`` → ``en``), else Dutch."""
+        if locale:
+            base = locale.replace("_", "-").split("-")[0].strip().lower()
+            if base in self.languages:
+                return base
+        return DEFAULT_LOCALE if DEFAULT_LOCALE in self.languages else self.languages[0]
+
+    # -- events -----------------------------------------------------------------------------
+
+    def _start(self, locale: str | None, source: str | None, now: datetime) -> Step:
+        state = ConversationState(
+            node=self.tree.start,
+            locale=self.normalise_locale(locale),
+            started_at=now,
+            updated_at=now,
+            source=source,
+        )
+        out = _Out()
+        state = self._enter(state, self.tree.start, out)
+        return Step(state, tuple(out.replies), tuple(out.effects))
+
+    def _handle(self, state: ConversationState, event: Event, out: _Out) -> ConversationState:
+        node = self.tree.node(state.node)
+        match event:
+            case CommandGiven(name=name):
+                return self._command(state, name, out)
+            case OptionChosen(option_id=option_id) if option_id.startswith("cmd:"):
+                for command_name in self.tree.commands:
+                    if option_id == f"cmd:{command_name}":
+                        return self._command(state, command_name, out)
+                return self._stale(state, out)
+            case NonTextReceived():
+                return self._reask(state, self.tree.messages["text_only"], out)
+        if not isinstance(node, WaitingNode):
+            return self._enter(state, self.tree.restart, out)
+        if isinstance(event, OptionChosen):
+            return self._option(node, state, event.option_id, out)
+        if isinstance(event, TextEntered):
+            return self._text(node, state, event.text, out)
+        return state  # pragma: no cover - every event kind is handled above
+
+    def _option(
+        self, node: WaitingNode, state: ConversationState, option_id: str, out: _Out
+    ) -> ConversationState:
+        if isinstance(node, LanguageNode):
+            code = option_id.removeprefix("lang:")
+            if not option_id.startswith("lang:") or code not in self.languages:
+                return self._stale(state, out)
+            state, _ = state.with_answers({})
+            return self._enter(replace(state, locale=code), node.next, out)
+        options = {o.id: o for o in node.options}
+        option = options.get(option_id)
+        if option is None:
+            return self._stale(state, out)
+        key = getattr(node, "key", None)
+        changes = {key: option.value} if key and option.value is not None else {}
+        state, _ = state.with_answers({**changes, **option.set})
+        target = option.next or getattr(node, "next", None) or self.tree.restart
+        return self._enter(state, target, out)
+
+    def _text(
+        self, node: WaitingNode, state: ConversationState, text: str, out: _Out
+    ) -> ConversationState:
+        if not isinstance(node, InputNode):
+            return self._reask(state, self.tree.messages["not_understood"], out)
+        result = VALIDATORS[node.input](text)
+        if isinstance(result, Invalid):
+            state = replace(state, misunderstood=state.misunderstood + 1)
+            self._say_invalid(node, state, out)
+            return state
+        state, _ = state.with_answers({node.key: result.value, **result.extra})
+        return self._enter(state, node.next, out)
+
+    def _command(self, state: ConversationState, name: CommandName, out: _Out) -> ConversationState:
+        command = self.tree.commands[name]
+        if name == "back":
+            previous = state.back()
+            if previous is None:
+                return self._reask(state, self.tree.messages["first_question"], out)
+            self._ask_current(previous, out)
+            return previous
+        if name == "restart":
+            fresh = replace(state, answers={}, history=(), return_to=None, decision=None)
+            return self._enter(fresh, self.tree.restart, out)
+        if name == "erase":
+            if command.target:
+                self._enter(state, command.target, out)
+            out.effects.append(EraseData())
+            return state
+        if command.target is None:  # pragma: no cover - the loader requires targets for these
+            return self._reask(state, self.tree.messages["not_understood"], out)
+        if name in DETOURS:
+            return self._detour(state, name, command.target, out)
+        return self._enter(replace(state, return_to=None), command.target, out)
+
+    def _detour(
+        self, state: ConversationState, name: CommandName, target: str, out: _Out
+    ) -> ConversationState:
+        if not state.ended and name not in KEEPS_PLACE:
+            state, _ = state.with_answers({})
+        return_to = state.return_to or state.node
+        return self._enter(replace(state, return_to=return_to), target, out)
+
+    # -- walking the tree ---------------------------------------------------------------------
+
+    def _enter(self, state: ConversationState, node_id: str, out: _Out) -> ConversationState:
+        for _ in range(MAX_HOPS):
+            if node_id == RETURN:
+                node_id = state.return_to or self.tree.restart
+                state = replace(state, return_to=None)
+            node = self.tree.node(node_id)
+            match node:
+                case InfoNode():
+                    out.say(Msg(node.text))
+                    node_id = node.next
+                case BranchNode():
+                    node_id = _route(node, state)
+                case DecisionNode():
+                    decision = decide(state.answers)
+                    state = replace(state, decision=decision)
+                    node_id = node.routes[decision.outcome]
+                case EffectNode():
+                    out.effects.append(_callback(state))
+                    node_id = node.next
+                case EndNode():
+                    state = replace(state, node=node.id, ended=True, return_to=None)
+                    self._say_end(node, state, out)
+                    outcome = state.decision.outcome if state.decision else None
+                    out.effects.append(ConversationFinished(node.id, outcome))
+                    if node.forget:
+                        out.effects.append(EraseData())
+                    return state
+                case _:
+                    state = replace(state, node=node.id, misunderstood=0)
+                    self._ask(node, state, out)
+                    return state
+        raise RuntimeError(f"more than {MAX_HOPS} automatic nodes in a row from {state.node}")
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def _ask_current(self, state: ConversationState, out: _Out) -> None:
+        node = self.tree.node(state.node)
+        if isinstance(node, WaitingNode):
+            self._ask(node, state, out)
+
+    def _ask(self, node: WaitingNode, state: ConversationState, out: _Out) -> None:
+        parts: list[Text] = []
+        if node.progress:
+            total = str(self.tree.total_questions)
+            parts.append(Msg.of(self.tree.messages["progress"], n=str(node.progress), total=total))
+        parts.append(Msg(node.text))
+        if isinstance(node, OutcomeNode):
+            parts.extend(self._reasons(node, state))
+            parts.append(Msg(node.ask))
+        input_kind = node.input if isinstance(node, InputNode) else None
+        out.say(*parts, buttons=self._buttons(node, state.misunderstood), input=input_kind)
+
+    def _reasons(self, node: OutcomeNode, state: ConversationState) -> list[Text]:
+        if not (node.show_reasons and state.decision and state.decision.reasons):
+            return []
+        items = tuple(Msg(REASON_TEXTS[code]) for code in state.decision.reasons)
+        return [Msg(self.tree.messages["reasons_intro"]), Bullets(items)]
+
+    def _say_end(self, node: EndNode, state: ConversationState, out: _Out) -> None:
+        parts: list[Text] = [Msg(node.text)]
+        if node.show_reasons and state.decision and state.decision.reasons:
+            items = tuple(Msg(REASON_TEXTS[code]) for code in state.decision.reasons)
+            parts += [Msg(self.tree.messages["reasons_intro"]), Bullets(items)]
+        out.say(*parts)
+
+    def _buttons(self, node: WaitingNode, misunderstood: int) -> tuple[Button, ...]:
+        if isinstance(node, LanguageNode):
+            return tuple(Button(f"lang:{c}", Verbatim(LANGUAGE_NAMES[c])) for c in self.languages)
+        buttons = tuple(Button(o.id, Msg(o.label)) for o in node.options)
+        person = self.tree.commands.get("person")
+        if misunderstood >= 2 and person and not any(b.id == "cmd:person" for b in buttons):
+            buttons += (Button("cmd:person", Msg(person.label)),)
+        return buttons
+
+    def _say_invalid(self, node: InputNode, state: ConversationState, out: _Out) -> None:
+        parts: list[Text] = [Msg(node.invalid)]
+        if state.misunderstood >= 2:
+            parts.append(Msg(self.tree.messages["still_there"]))
+        out.say(*parts, buttons=self._buttons(node, state.misunderstood), input=node.input)
+
+    def _reask(self, state: ConversationState, msgid: str, out: _Out) -> ConversationState:
+        """Say ``msgid`` and ask the current question again, with its buttons."""
+        state = replace(state, misunderstood=state.misunderstood + 1)
+        out.say(Msg(msgid))
+        if state.misunderstood >= 3:
+            out.say(Msg(self.tree.messages["still_there"]))
+        self._ask_keep_count(state, out)
+        return state
+
+    def _stale(self, state: ConversationState, out: _Out) -> ConversationState:
+        out.say(Msg(self.tree.messages["stale_button"]))
+        self._ask_keep_count(state, out)
+        return state
+
+    def _ask_keep_count(self, state: ConversationState, out: _Out) -> None:
+        node = self.tree.node(state.node)
+        if isinstance(node, WaitingNode):
+            self._ask(node, state, out)
+
+
+def _route(node: BranchNode, state: ConversationState) -> str:
+    for route in node.routes:
+        if all(state.answers.get(k) == v for k, v in route.when.items()):
+            return route.next
+    return node.otherwise
+
+
+def _callback(state: ConversationState) -> RequestCallback:
+    decision = state.decision
+    urgent = decision.urgent if decision else decide(state.answers).urgent
+    return RequestCallback(
+        phone=state.answers.get("phone", ""),
+        part_of_day=state.answers.get("callback_time", "any"),
+        urgent=urgent,
+        decision=decision,
+    )

@@ -1,0 +1,46 @@
+"""What can happen to a conversation: the engine's input, one frozen dataclass per kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dialogs.model import CommandName
+
+
+@dataclass(frozen=True)
+class Started:
+    """A new conversation (``/start``, a new widget session, ``weeraan chat``)."""
+
+    locale: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class OptionChosen:
+    """A button was pressed; ``option_id`` is its stable id (``supplier:vattenfall``)."""
+
+    option_id: str
+
+
+@dataclass(frozen=True)
+class TextEntered:
+    """The resident typed something that is not a button label or command."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class CommandGiven:
+    """A global command (Terug, Opnieuw, Taal, Medewerker, stop, wis, privacy, hulp)."""
+
+    name: CommandName
+
+
+@dataclass(frozen=True)
+class NonTextReceived:
+    """A sticker, photo, voice message or anything else that is not text."""
+
+    kind: str
+
+
+Event = Started | OptionChosen | TextEntered | CommandGiven | NonTextReceived

@@ -1,0 +1,69 @@
+"""Turning the engine's replies into plain, translated messages any channel can show."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dialogs.model import InputKind
+from dialogs.ports import Translator
+from dialogs.replies import Reply
+from dialogs.text import Bullets, Msg, Text, Verbatim
+
+_FORMATTER = string.Formatter()
+
+
+@dataclass(frozen=True)
+class OptionView:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """What a channel shows: text, buttons and the kind of input expected."""
+
+    text: str
+    options: tuple[OptionView, ...] = ()
+    input: InputKind | None = None
+
+
+def render_replies(
+    replies: Iterable[Reply], locale: str, translator: Translator
+) -> tuple[MessageView, ...]:
+    return tuple(render_reply(reply, locale, translator) for reply in replies)
+
+
+def render_reply(reply: Reply, locale: str, translator: Translator) -> MessageView:
+    text = "\n\n".join(render_text(part, locale, translator) for part in reply.parts)
+    options = tuple(
+        OptionView(button.id, render_text(button.label, locale, translator))
+        for button in reply.buttons
+    )
+    return MessageView(text, options, reply.input)
+
+
+def render_text(text: Text, locale: str, translator: Translator) -> str:
+    match text:
+        case Verbatim():
+            return text.text
+        case Bullets():
+            return "\n".join(f"• {render_text(item, locale, translator)}" for item in text.items)
+        case Msg():
+            return _format(translator.gettext(locale, text.msgid), text)
+
+
+def _format(translated: str, msg: Msg) -> str:
+    """Fill in named parameters; a broken translation falls back to the Dutch source."""
+    params = dict(msg.params)
+    if not params:
+        return translated
+    for candidate in (translated, msg.msgid):
+        try:
+            fields = {name for _, name, _, _ in _FORMATTER.parse(candidate) if name is not None}
+            if fields <= params.keys():
+                return candidate.format_map(params)
+        except (ValueError, IndexError, KeyError):
+            continue
+    return msg.msgid

@@ -1,0 +1,50 @@
+"""What the engine answers: messages to show and effects for the service to carry out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dialogs.eligibility import Decision
+from dialogs.model import InputKind
+from dialogs.text import Text
+
+
+@dataclass(frozen=True)
+class Button:
+    id: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One bot message: paragraphs of text, buttons, and the kind of input it expects."""
+
+    parts: tuple[Text, ...]
+    buttons: tuple[Button, ...] = ()
+    input: InputKind | None = None
+
+
+@dataclass(frozen=True)
+class RequestCallback:
+    """A caseworker should call the resident back."""
+
+    phone: str
+    part_of_day: str
+    urgent: bool
+    decision: Decision | None
+
+
+@dataclass(frozen=True)
+class EraseData:
+    """Erase everything of this conversation: the state and any personal data kept for it."""
+
+
+@dataclass(frozen=True)
+class ConversationFinished:
+    """The conversation reached an end node (for counting outcomes; carries no answers)."""
+
+    node: str
+    outcome: str | None
+
+
+Effect = RequestCallback | EraseData | ConversationFinished

@@ -1,0 +1,132 @@
+"""The conversation service: the one async part of ``dialogs``.
+
+A turn: lock the resident's conversation, load its state, turn typed text into the event it
+stands for, step the engine, carry out the effects through the ports, save, and render the
+replies in the conversation's language. Channels (Telegram, widget, terminal) call only this.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from dialogs.engine import Engine, Step
+from dialogs.events import Event, Started, TextEntered
+from dialogs.matching import interpret
+from dialogs.ports import ConversationKey, ConversationStore, ConversationTx, Handoff, Translator
+from dialogs.render import MessageView, render_replies
+from dialogs.replies import ConversationFinished, Effect, EraseData, RequestCallback
+from dialogs.state import ConversationState
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The result of one turn, ready for a channel to show."""
+
+    messages: tuple[MessageView, ...]
+    locale: str
+    ended: bool
+    erased: bool = False
+
+
+class ConversationService:
+    """Runs turns for every channel; holds no state of its own between turns."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        store: ConversationStore,
+        handoff: Handoff,
+        translator: Translator,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.handoff = handoff
+        self.translator = translator
+        self.clock = clock
+
+    async def start(
+        self, key: ConversationKey, *, locale: str | None = None, source: str | None = None
+    ) -> Turn:
+        """Begin a new conversation (replacing any earlier one of the same key)."""
+        return await self.handle(key, Started(locale, source))
+
+    async def handle(self, key: ConversationKey, event: Event) -> Turn:
+        """Apply one event from the resident and return what to show them."""
+        async with self.store.turn(key) as tx:
+            before = tx.state
+            event = self._understand(before, event)
+            step = self.engine.step(before, event, now=self.clock())
+            await self._carry_out(key, tx, step)
+        locale = _locale_of(step.state, before, self.engine)
+        return Turn(
+            messages=render_replies(step.replies, locale, self.translator),
+            locale=locale,
+            ended=step.state is None or step.state.ended,
+            erased=step.state is None,
+        )
+
+    async def current(self, key: ConversationKey) -> Turn | None:
+        """The current question again (to resume after a reload); ``None`` if unknown."""
+        state = await self.store.get(key)
+        if state is None:
+            return None
+        replies = self.engine.current(state)
+        messages = render_replies(replies, state.locale, self.translator)
+        return Turn(messages, state.locale, state.ended)
+
+    async def state(self, key: ConversationKey) -> ConversationState | None:
+        return await self.store.get(key)
+
+    async def erase(self, key: ConversationKey) -> bool:
+        """Forget the conversation and any pending personal data kept for it."""
+        await self.handoff.forget(key)
+        return await self.store.delete(key)
+
+    def _understand(self, state: ConversationState | None, event: Event) -> Event:
+        if not isinstance(event, TextEntered) or state is None:
+            return event
+        locale = state.locale
+        return interpret(
+            event.text,
+            buttons=() if state.ended else self.engine.buttons(state),
+            commands=self.engine.tree.commands,
+            translate=lambda msgid: self.translator.gettext(locale, msgid),
+        )
+
+    async def _carry_out(self, key: ConversationKey, tx: ConversationTx, step: Step) -> None:
+        for effect in step.effects:
+            await self._effect(key, effect)
+        if step.state is None:
+            await tx.delete()
+        else:
+            await tx.save(step.state)
+
+    async def _effect(self, key: ConversationKey, effect: Effect) -> None:
+        match effect:
+            case RequestCallback():
+                await self.handoff.request_callback(key, effect)
+            case EraseData():
+                await self.handoff.forget(key)
+            case ConversationFinished(node=node, outcome=outcome):
+                log.info("conversation finished", extra={"node": node, "outcome": outcome})
+
+
+def _locale_of(
+    after: ConversationState | None, before: ConversationState | None, engine: Engine
+) -> str:
+    if after is not None:
+        return after.locale
+    if before is not None:
+        return before.locale
+    return engine.normalise_locale(None)

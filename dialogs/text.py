@@ -1,0 +1,39 @@
+"""Translatable text as data: the engine speaks in msgids, the service translates them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def N_(msgid: str) -> str:
+    """Mark a Dutch source string for extraction without translating it here."""
+    return msgid
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A msgid with named parameters, translated and formatted at the edge."""
+
+    msgid: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, msgid: str, **params: str) -> Msg:
+        return cls(msgid, tuple(sorted(params.items())))
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    """Text that must not be translated (a language's own name, a reference code)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    """A list shown as bullet points, such as the reasons for a decision."""
+
+    items: tuple[Msg, ...]
+
+
+Text = Msg | Verbatim | Bullets
