@@ -15,3 +15,21 @@ LANGUAGE_NAMES: Final[Mapping[str, str]] = {
     "pl": "Polski",
 }
 RIGHT_TO_LEFT: Final = frozenset({"ar"})
+
+
+def from_accept_language(header: str | None) -> str | None:
+    """The most preferred language tag of an HTTP ``Accept-Language`` header, if any."""
+    if not header:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for index, item in enumerate(header.split(",")[:20]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            ranked.append((-quality, index, tag.strip()))
+    return min(ranked)[2] if ranked else None

@@ -1,4 +1,8 @@
-"""In-memory implementations of the ports, for tests and the contract suite."""
+"""An in-memory ``ConversationStore`` for tests and the contract suite.
+
+It behaves like the SQL store: state is kept as JSON, one lock per resident, and a turn's
+writes become visible only when the turn ends without an exception.
+"""
 
 from __future__ import annotations
 
@@ -15,26 +19,28 @@ from dialogs.state import ConversationState
 
 @dataclass
 class _MemoryTx:
-    store: MemoryStore
-    key: ConversationKey
-
-    @property
-    def state(self) -> ConversationState | None:
-        raw = self.store.rows.get(self.key)
-        return None if raw is None else ConversationState.from_json(raw)
+    state: ConversationState | None
+    saved: str | None = None
+    erased: bool = False
+    callbacks: list[RequestCallback] = field(default_factory=list)
 
     async def save(self, state: ConversationState) -> None:
-        self.store.rows[self.key] = state.to_json()
+        self.saved, self.erased = state.to_json(), False
 
-    async def delete(self) -> None:
-        self.store.rows.pop(self.key, None)
+    async def erase(self) -> None:
+        self.saved, self.erased = None, True
+        self.callbacks.clear()
+
+    async def request_callback(self, request: RequestCallback) -> None:
+        self.callbacks.append(request)
 
 
 @dataclass
 class MemoryStore:
-    """Conversation state in a dict, serialised as JSON like the SQL store, one lock per key."""
-
     rows: dict[ConversationKey, str] = field(default_factory=dict)
+    callbacks: dict[ConversationKey, list[RequestCallback]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     _locks: defaultdict[ConversationKey, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -42,24 +48,18 @@ class MemoryStore:
     @asynccontextmanager
     async def turn(self, key: ConversationKey) -> AsyncIterator[_MemoryTx]:
         async with self._locks[key]:
-            yield _MemoryTx(self, key)
+            tx = _MemoryTx(await self.get(key))
+            yield tx
+            self._commit(key, tx)
+
+    def _commit(self, key: ConversationKey, tx: _MemoryTx) -> None:
+        if tx.erased:
+            self.rows.pop(key, None)
+            self.callbacks.pop(key, None)
+        elif tx.saved is not None:
+            self.rows[key] = tx.saved
+        self.callbacks[key].extend(tx.callbacks)
 
     async def get(self, key: ConversationKey) -> ConversationState | None:
         raw = self.rows.get(key)
         return None if raw is None else ConversationState.from_json(raw)
-
-    async def delete(self, key: ConversationKey) -> bool:
-        return self.rows.pop(key, None) is not None
-
-
-@dataclass
-class MemoryHandoff:
-    """Collects call-back requests in a list."""
-
-    requests: list[tuple[ConversationKey, RequestCallback]] = field(default_factory=list)
-
-    async def request_callback(self, key: ConversationKey, request: RequestCallback) -> None:
-        self.requests.append((key, request))
-
-    async def forget(self, key: ConversationKey) -> None:
-        self.requests = [(k, r) for k, r in self.requests if k != key]

@@ -1,7 +1,9 @@
 """Ports: what the conversation service needs from the world, as Protocols.
 
-Implementations live elsewhere (``dialogs.memory`` for tests and ``webhook.store`` for SQL);
-one contract test class runs over all of them.
+A turn is one unit of work: ``ConversationStore.turn(key)`` locks one resident's conversation
+and yields a ``TurnTx`` through which the service reads the state, carries out the engine's
+effects and saves, all committed together (or not at all). Implementations live in
+``dialogs.memory`` (tests) and ``webhook.store`` (SQL); one contract test class covers both.
 """
 
 from __future__ import annotations
@@ -20,33 +22,28 @@ class ConversationKey(NamedTuple):
     external_id: str
 
 
-class ConversationTx(Protocol):
+class TurnTx(Protocol):
     """One resident's conversation, locked for the length of a turn."""
 
     @property
     def state(self) -> ConversationState | None: ...
 
-    async def save(self, state: ConversationState) -> None: ...
+    async def save(self, state: ConversationState) -> None:
+        """Keep ``state`` as the conversation's new state."""
 
-    async def delete(self) -> None: ...
+    async def erase(self) -> None:
+        """Delete the conversation and every piece of personal data kept for it."""
+
+    async def request_callback(self, request: RequestCallback) -> None:
+        """Record that a caseworker should call this resident back."""
 
 
 class ConversationStore(Protocol):
-    """Keeps conversation state; a turn runs inside ``turn(key)`` so turns never interleave."""
+    """Keeps conversations; turns of one resident never interleave."""
 
-    def turn(self, key: ConversationKey) -> AbstractAsyncContextManager[ConversationTx]: ...
+    def turn(self, key: ConversationKey) -> AbstractAsyncContextManager[TurnTx]: ...
 
     async def get(self, key: ConversationKey) -> ConversationState | None: ...
-
-    async def delete(self, key: ConversationKey) -> bool: ...
-
-
-class Handoff(Protocol):
-    """Passes call-back requests to caseworkers and forgets a resident's pending ones."""
-
-    async def request_callback(self, key: ConversationKey, request: RequestCallback) -> None: ...
-
-    async def forget(self, key: ConversationKey) -> None: ...
 
 
 class Translator(Protocol):

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from dialogs.engine import Engine, Step
 from dialogs.events import Event, Started, TextEntered
 from dialogs.matching import interpret
-from dialogs.ports import ConversationKey, ConversationStore, ConversationTx, Handoff, Translator
+from dialogs.ports import ConversationKey, ConversationStore, Translator, TurnTx
 from dialogs.render import MessageView, render_replies
 from dialogs.replies import ConversationFinished, Effect, EraseData, RequestCallback
 from dialogs.state import ConversationState
@@ -45,13 +45,11 @@ class ConversationService:
         self,
         engine: Engine,
         store: ConversationStore,
-        handoff: Handoff,
         translator: Translator,
         clock: Clock = utc_now,
     ) -> None:
         self.engine = engine
         self.store = store
-        self.handoff = handoff
         self.translator = translator
         self.clock = clock
 
@@ -67,7 +65,7 @@ class ConversationService:
             before = tx.state
             event = self._understand(before, event)
             step = self.engine.step(before, event, now=self.clock())
-            await self._carry_out(key, tx, step)
+            await self._carry_out(tx, step)
         locale = _locale_of(step.state, before, self.engine)
         return Turn(
             messages=render_replies(step.replies, locale, self.translator),
@@ -89,9 +87,11 @@ class ConversationService:
         return await self.store.get(key)
 
     async def erase(self, key: ConversationKey) -> bool:
-        """Forget the conversation and any pending personal data kept for it."""
-        await self.handoff.forget(key)
-        return await self.store.delete(key)
+        """Forget the conversation and any personal data kept for it; ``False`` if unknown."""
+        async with self.store.turn(key) as tx:
+            existed = tx.state is not None
+            await tx.erase()
+        return existed
 
     def _understand(self, state: ConversationState | None, event: Event) -> Event:
         if not isinstance(event, TextEntered) or state is None:
@@ -104,22 +104,21 @@ class ConversationService:
             translate=lambda msgid: self.translator.gettext(locale, msgid),
         )
 
-    async def _carry_out(self, key: ConversationKey, tx: ConversationTx, step: Step) -> None:
+    async def _carry_out(self, tx: TurnTx, step: Step) -> None:
         for effect in step.effects:
-            await self._effect(key, effect)
-        if step.state is None:
-            await tx.delete()
-        else:
+            await _effect(tx, effect)
+        if step.state is not None:
             await tx.save(step.state)
 
-    async def _effect(self, key: ConversationKey, effect: Effect) -> None:
-        match effect:
-            case RequestCallback():
-                await self.handoff.request_callback(key, effect)
-            case EraseData():
-                await self.handoff.forget(key)
-            case ConversationFinished(node=node, outcome=outcome):
-                log.info("conversation finished", extra={"node": node, "outcome": outcome})
+
+async def _effect(tx: TurnTx, effect: Effect) -> None:
+    match effect:
+        case RequestCallback():
+            await tx.request_callback(effect)
+        case EraseData():
+            await tx.erase()
+        case ConversationFinished(node=node, outcome=outcome):
+            log.info("conversation finished", extra={"node": node, "outcome": outcome})
 
 
 def _locale_of(

@@ -1,0 +1,56 @@
+# WeerAan: `make run` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LANGS := en uk tr ar pl
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test check lint format i18n catalogs tree bench clean
+
+run: $(VENV)/.installed catalogs
+	$(BIN)/weeraan serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test catalogs check
+	$(BIN)/pytest
+
+check: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/weeraan tree check
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+# Compile the gettext catalogs (.mo files are built, never committed).
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel compile -d locales -D messages --statistics
+
+# Extract every msgid (Python code and the YAML tree), update each catalog, compile.
+i18n: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --sort-by-file --no-wrap \
+	    --project=WeerAan --copyright-holder="Gemeente Almere" -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-wrap --ignore-obsolete
+	$(MAKE) catalogs
+
+tree: $(VENV)/.installed
+	$(BIN)/weeraan tree check
+	$(BIN)/weeraan tree render
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	find locales -name '*.mo' -delete

@@ -1,0 +1,30 @@
+"""Access to the collaborators built by the composition root (``webhook.app``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dialogs.service import ConversationService
+from webhook.settings import Settings
+from webhook.widget_sessions import WidgetSessions
+
+if TYPE_CHECKING:
+    from webhook.widget_api import WidgetLimits
+
+
+@dataclass(frozen=True)
+class Components:
+    settings: Settings
+    db: AsyncEngine
+    service: ConversationService
+    widget_sessions: WidgetSessions
+    widget_limits: WidgetLimits
+
+
+def get_components(request: Request) -> Components:
+    components: Components = request.app.state.components
+    return components

@@ -1,0 +1,102 @@
+"""Typed settings from the environment: prefix ``WEERAAN_``, nested sections with ``__``.
+
+The names are a public interface (operators script against them); every one is listed in
+``.env.example`` and the README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from dialogs.i18n import DEFAULT_LOCALES_DIR
+from dialogs.languages import LANGUAGE_NAMES
+from dialogs.loader import DEFAULT_TREE_DIR
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    api_base: str = "https://api.telegram.org"
+    staff_chat_id: int | None = None
+    rate_global: float = 30.0
+    rate_per_chat: float = 1.0
+    rate_per_group_minute: int = 20
+
+
+class SmtpSettings(BaseModel):
+    host: str | None = None
+    port: int = 587
+    username: str | None = None
+    password: SecretStr | None = None
+    starttls: bool = True
+    from_: str = Field("WeerAan <weeraan@localhost>", alias="from")
+
+
+class NotifySettings(BaseModel):
+    email_to: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+
+
+class ScheduleSettings(BaseModel):
+    capacity: int = Field(1, ge=1)
+
+
+class WidgetSettings(BaseModel):
+    allowed_origins: CommaList = Field(default_factory=list)
+    rate_per_minute: int = Field(30, ge=1)
+    rate_per_ip_minute: int = Field(120, ge=1)
+
+    _split_origins = field_validator("allowed_origins", mode="before")(_split)
+
+
+class RetentionSettings(BaseModel):
+    conversation_days: int = Field(30, ge=1)
+    booking_days: int = Field(90, ge=1)
+
+
+class Settings(BaseSettings):
+    """All of WeerAan's settings; built once by a composition root and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WEERAAN_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = "sqlite+aiosqlite:///weeraan.db"
+    public_url: str | None = None
+    languages: CommaList = Field(default_factory=lambda: list(LANGUAGE_NAMES))
+    tree_dir: Path = DEFAULT_TREE_DIR
+    locales_dir: Path = DEFAULT_LOCALES_DIR
+    log_level: str = "INFO"
+
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    widget: WidgetSettings = Field(default_factory=WidgetSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+
+    _split_languages = field_validator("languages", mode="before")(_split)
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        unknown = [code for code in value if code not in LANGUAGE_NAMES]
+        if unknown:
+            known = ", ".join(LANGUAGE_NAMES)
+            raise ValueError(f"unknown language codes {unknown}; WeerAan speaks {known}")
+        if not value:
+            raise ValueError("offer at least one language")
+        return value

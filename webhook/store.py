@@ -1,0 +1,134 @@
+"""The SQL ``ConversationStore``: one transaction per turn, serialised per resident.
+
+On SQLite a turn starts with ``BEGIN IMMEDIATE`` (one writer at a time); on PostgreSQL it
+takes a transaction-scoped advisory lock on the resident's key, so two turns of the same
+resident queue even before their row exists, while other residents go on in parallel.
+Hot paths use Core statements, not the ORM.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from dialogs.ports import ConversationKey
+from dialogs.replies import RequestCallback
+from dialogs.state import ConversationState
+from webhook.db import writer
+from webhook.tables import callback_requests, conversations
+
+_STATE = select(conversations.c.state)
+
+
+def _where(key: ConversationKey) -> Any:
+    return (conversations.c.channel == key.channel) & (
+        conversations.c.external_id == key.external_id
+    )
+
+
+def lock_id(key: ConversationKey) -> int:
+    """A stable signed 64-bit number for PostgreSQL's advisory lock on ``key``."""
+    raw = f"{key.channel}\x1f{key.external_id}".encode()
+    value = (zlib.crc32(raw) << 32) | zlib.adler32(raw)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+@dataclass
+class SqlTurn:
+    """A turn inside one open transaction."""
+
+    connection: AsyncConnection
+    key: ConversationKey
+    state: ConversationState | None
+
+    async def save(self, state: ConversationState) -> None:
+        values = {
+            "channel": self.key.channel,
+            "external_id": self.key.external_id,
+            "state": state.to_json(),
+            "node": state.node,
+            "locale": state.locale,
+            "ended": state.ended,
+            "created_at": state.started_at,
+            "updated_at": state.updated_at,
+        }
+        insert = _insert_for(self.connection)(conversations).values(**values)
+        changed = {k: insert.excluded[k] for k in ("state", "node", "locale", "ended")}
+        changed["updated_at"] = insert.excluded.updated_at
+        statement = insert.on_conflict_do_update(
+            index_elements=[conversations.c.channel, conversations.c.external_id], set_=changed
+        )
+        await self.connection.execute(statement)
+
+    async def erase(self) -> None:
+        await self.connection.execute(delete(conversations).where(_where(self.key)))
+        await self.connection.execute(
+            delete(callback_requests).where(
+                (callback_requests.c.channel == self.key.channel)
+                & (callback_requests.c.external_id == self.key.external_id)
+            )
+        )
+        self.state = None
+
+    async def request_callback(self, request: RequestCallback) -> None:
+        decision = request.decision
+        await self.connection.execute(
+            callback_requests.insert().values(
+                channel=self.key.channel,
+                external_id=self.key.external_id,
+                phone=request.phone,
+                part_of_day=request.part_of_day,
+                urgent=request.urgent,
+                outcome=decision.outcome if decision else None,
+                reasons=json.dumps(list(decision.reasons)) if decision else "[]",
+                rule_version=decision.rule_version if decision else None,
+                locale=self.state.locale if self.state else "nl",
+                status="open",
+                created_at=datetime.now(UTC),
+            )
+        )
+
+
+def _insert_for(connection: AsyncConnection) -> Any:
+    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+
+
+class SqlConversationStore:
+    """Conversation state in the ``conversations`` table, as one JSON document per resident."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._writer = writer(engine)
+        self._postgres = engine.dialect.name == "postgresql"
+
+    @asynccontextmanager
+    async def turn(self, key: ConversationKey) -> AsyncIterator[SqlTurn]:
+        async with self._writer.begin() as connection:
+            if self._postgres:
+                await connection.execute(select(func.pg_advisory_xact_lock(lock_id(key))))
+            raw = await connection.scalar(_STATE.where(_where(key)))
+            state = None if raw is None else ConversationState.from_json(raw)
+            yield SqlTurn(connection, key, state)
+
+    async def get(self, key: ConversationKey) -> ConversationState | None:
+        async with self.engine.connect() as connection:
+            raw = await connection.scalar(_STATE.where(_where(key)))
+        return None if raw is None else ConversationState.from_json(raw)
+
+    async def count_callbacks(self, key: ConversationKey) -> int:
+        """How many call-back requests are kept for ``key`` (for tests and erasure checks)."""
+        statement = select(func.count()).where(
+            (callback_requests.c.channel == key.channel)
+            & (callback_requests.c.external_id == key.external_id)
+        )
+        async with self.engine.connect() as connection:
+            return int(await connection.scalar(statement) or 0)
