@@ -1,0 +1,150 @@
+"""One contract for every ConversationStore: in-memory, SQLite file and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dialogs.eligibility import decide
+from dialogs.memory import MemoryStore
+from dialogs.ports import ConversationKey, ConversationStore
+from dialogs.replies import RequestCallback
+from dialogs.state import ConversationState
+from tests.conftest import NOW
+from webhook.store import SqlConversationStore
+from webhook.tables import callback_requests
+
+KEY = ConversationKey("widget", "resident-1")
+OTHER = ConversationKey("telegram", "42")
+
+
+def _state(node: str = "safety_gas", **answers: str) -> ConversationState:
+    return ConversationState(
+        node=node, locale="nl", started_at=NOW, updated_at=NOW, answers=answers
+    )
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def store(request: pytest.FixtureRequest) -> ConversationStore:
+    """Sync on purpose: it asks for the async database fixtures outside the running loop."""
+    if request.param == "memory":
+        return MemoryStore()
+    db: AsyncEngine = request.getfixturevalue(f"{request.param}_db")
+    return SqlConversationStore(db)
+
+
+async def _count_callbacks(store: ConversationStore, key: ConversationKey) -> int:
+    if isinstance(store, MemoryStore):
+        return len(store.callbacks.get(key, []))
+    assert isinstance(store, SqlConversationStore)
+    return await store.count_callbacks(key)
+
+
+class TestConversationStoreContract:
+    async def test_unknown_key_has_no_state(self, store: ConversationStore) -> None:
+        assert await store.get(KEY) is None
+        async with store.turn(KEY) as tx:
+            assert tx.state is None
+
+    async def test_saved_state_round_trips(self, store: ConversationStore) -> None:
+        state = replace(
+            _state("supplier", postcode="1315 AB", location="almere"),
+            decision=decide({"situation": "cut_off"}),
+            source="brief",
+        )
+        async with store.turn(KEY) as tx:
+            await tx.save(state)
+        assert await store.get(KEY) == state
+        async with store.turn(KEY) as tx:
+            assert tx.state == state
+
+    async def test_save_replaces_and_keys_are_separate(self, store: ConversationStore) -> None:
+        async with store.turn(KEY) as tx:
+            await tx.save(_state("safety_gas"))
+        later = replace(_state("energy", situation="cut_off"), updated_at=NOW + timedelta(hours=1))
+        async with store.turn(KEY) as tx:
+            await tx.save(later)
+        async with store.turn(OTHER) as tx:
+            await tx.save(_state("privacy"))
+        assert await store.get(KEY) == later
+        other = await store.get(OTHER)
+        assert other is not None and other.node == "privacy"
+
+    async def test_failed_turn_keeps_nothing(self, store: ConversationStore) -> None:
+        async with store.turn(KEY) as tx:
+            await tx.save(_state("safety_gas"))
+        with pytest.raises(RuntimeError):
+            async with store.turn(KEY) as tx:
+                await tx.save(_state("energy"))
+                await tx.request_callback(RequestCallback("+31612345678", "any", False, None))
+                raise RuntimeError("crash in the middle of a turn")
+        state = await store.get(KEY)
+        assert state is not None and state.node == "safety_gas"
+        assert await _count_callbacks(store, KEY) == 0
+
+    async def test_erase_removes_state_and_callbacks(self, store: ConversationStore) -> None:
+        request = RequestCallback("+31612345678", "morning", True, decide({"situation": "cut_off"}))
+        async with store.turn(KEY) as tx:
+            await tx.save(_state("person_done"))
+            await tx.request_callback(request)
+        async with store.turn(OTHER) as tx:
+            await tx.save(_state("person_done"))
+            await tx.request_callback(request)
+        assert await _count_callbacks(store, KEY) == 1
+        async with store.turn(KEY) as tx:
+            await tx.erase()
+        assert await store.get(KEY) is None
+        assert await _count_callbacks(store, KEY) == 0
+        assert await _count_callbacks(store, OTHER) == 1, "another resident's data stays"
+
+    async def test_concurrent_turns_of_one_resident_never_lose_an_update(
+        self, store: ConversationStore
+    ) -> None:
+        """Each turn reads, waits a little and writes; without the lock most would be lost."""
+        async with store.turn(KEY) as tx:
+            await tx.save(_state(count="0"))
+
+        async def increment() -> None:
+            async with store.turn(KEY) as tx:
+                assert tx.state is not None
+                current = int(tx.state.answers["count"])
+                await asyncio.sleep(0.001)
+                await tx.save(replace(tx.state, answers={"count": str(current + 1)}))
+
+        await asyncio.gather(*(increment() for _ in range(20)))
+        state = await store.get(KEY)
+        assert state is not None and state.answers["count"] == "20"
+
+    async def test_first_turns_racing_for_a_new_resident_are_serialised(
+        self, store: ConversationStore
+    ) -> None:
+        seen: list[bool] = []
+
+        async def first_turn() -> None:
+            async with store.turn(KEY) as tx:
+                seen.append(tx.state is None)
+                await asyncio.sleep(0.001)
+                await tx.save(_state())
+
+        await asyncio.gather(first_turn(), first_turn(), first_turn())
+        assert seen.count(True) == 1, "only the first turn may see no conversation"
+
+
+async def test_callback_row_holds_the_decision_but_no_answers(sqlite_db: AsyncEngine) -> None:
+    store = SqlConversationStore(sqlite_db)
+    decision = decide({"situation": "cut_off", "medical": "yes"})
+    async with store.turn(KEY) as tx:
+        await tx.save(_state("person_time"))
+        await tx.request_callback(RequestCallback("+31612345678", "afternoon", True, decision))
+    async with sqlite_db.connect() as connection:
+        row = (await connection.execute(select(callback_requests))).one()
+        total = await connection.scalar(select(func.count()).select_from(callback_requests))
+    assert total == 1
+    assert (row.phone, row.part_of_day, row.urgent) == ("+31612345678", "afternoon", True)
+    assert row.outcome == decision.outcome and row.rule_version == decision.rule_version
+    assert "medical" in row.reasons
