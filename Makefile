@@ -6,7 +6,7 @@ LANGS := en uk tr ar pl
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test check lint format i18n catalogs tree bench clean
+.PHONY: run test check format i18n catalogs tree readme clean
 
 run: $(VENV)/.installed catalogs
 	$(BIN)/weeraan serve --host $(HOST) --port $(PORT)
@@ -50,6 +50,9 @@ i18n: $(VENV)/.installed
 tree: $(VENV)/.installed
 	$(BIN)/weeraan tree check
 	$(BIN)/weeraan tree render
+
+readme: $(VENV)/.installed
+	$(BIN)/python -m scripts.readme_tree README.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
