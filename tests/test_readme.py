@@ -29,7 +29,7 @@ def test_every_setting_in_env_example_is_in_the_readme() -> None:
     ]
     assert len(names) > 20
     for name in names:
-        section, _, field = name.removeprefix("WEERAAN_").partition("__")
+        _section, _, field = name.removeprefix("WEERAAN_").partition("__")
         assert name in README or (field and f"__{field}" in README), name
 
 
