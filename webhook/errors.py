@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY = 4 * 1024
+BODY_NOT_PARSED = "There was an error parsing the body"  # FastAPI's 400 detail
 
 
 class ErrorBody(BaseModel):
@@ -62,6 +63,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == BODY_NOT_PARSED:
+            # FastAPI's answer to a body it cannot decode (e.g. not UTF-8): an invalid body.
+            return error_response(422, "invalid_body", "The body is not valid UTF-8 JSON.")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
 

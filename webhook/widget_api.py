@@ -36,11 +36,12 @@ class Incoming(_Body):
     text: str | None = Field(None, max_length=2000, examples=["1315 AB 12"])
     option: str | None = Field(None, max_length=64, examples=["supplier:vattenfall"])
 
-    @field_validator("text")
+    @field_validator("text", mode="before")
     @classmethod
-    def _valid_unicode(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
+    def _valid_unicode(cls, value: object) -> object:
+        # Before pydantic's own check, which refuses lone surrogates ("\ud800" in JSON).
+        if not isinstance(value, str):
+            return value
         return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
     @model_validator(mode="after")
