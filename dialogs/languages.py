@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Final
 
 DEFAULT_LOCALE: Final = "nl"
@@ -17,8 +17,8 @@ LANGUAGE_NAMES: Final[Mapping[str, str]] = {
 RIGHT_TO_LEFT: Final = frozenset({"ar"})
 
 
-def from_accept_language(header: str | None) -> str | None:
-    """The most preferred language tag of an HTTP ``Accept-Language`` header, if any."""
+def from_accept_language(header: str | None, offered: Collection[str]) -> str | None:
+    """The offered language the ``Accept-Language`` header prefers most, if any."""
     if not header:
         return None
     ranked: list[tuple[float, int, str]] = []
@@ -30,6 +30,7 @@ def from_accept_language(header: str | None) -> str | None:
                 quality = float(params.strip()[2:])
             except ValueError:
                 quality = 0.0
-        if tag and tag != "*" and quality > 0:
-            ranked.append((-quality, index, tag.strip()))
+        base = tag.strip().replace("_", "-").split("-")[0].lower()
+        if base in offered and quality > 0:
+            ranked.append((-quality, index, base))
     return min(ranked)[2] if ranked else None

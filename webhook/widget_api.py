@@ -156,7 +156,8 @@ async def create_session(
     """Start a conversation. The language comes from ``locale``, else ``Accept-Language``."""
     sessions: WidgetSessions = get_components(request).widget_sessions
     new = await sessions.create()
-    locale = (body.locale if body else None) or from_accept_language(accept_language)
+    offered = service.engine.languages
+    locale = (body.locale if body else None) or from_accept_language(accept_language, offered)
     turn = await service.start(ConversationKey(CHANNEL, new.id), locale=locale, source="widget")
     messages = [MessageOut.of(m) for m in turn.messages]
     return SessionCreated(session_id=new.id, token=new.token, locale=turn.locale, messages=messages)

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dialogs.languages import LANGUAGE_NAMES, from_accept_language
 from dialogs.state import ConversationState
 from webhook.app import create_app
 from webhook.db import create_engine
@@ -766,3 +767,22 @@ async def test_the_basic_flow_on_postgresql(
     assert_error(await chat.post(option="gas:no"), 404, "unknown_session")
     assert await stored_conversation(postgres_db, chat.session_id) is None
     assert await stored_sessions(postgres_db) == []
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("de,en;q=0.8", "en"),
+        ("de-DE, tr-TR;q=0.9, en;q=0.5", "tr"),
+        ("en;q=0.2, uk;q=0.9", "uk"),
+        ("*", None),
+        ("fr", None),
+        ("ar;q=0, pl", "pl"),
+        ("en;q=abc, pl;q=0.1", "pl"),
+        ("", None),
+    ],
+)
+def test_accept_language_picks_the_most_preferred_offered_language(
+    header: str, expected: str | None
+) -> None:
+    assert from_accept_language(header, LANGUAGE_NAMES) == expected
