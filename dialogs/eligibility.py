@@ -79,6 +79,8 @@ def _outcome(a: Mapping[str, str]) -> tuple[Outcome, tuple[str, ...]]:
         return "emergency", ("gas_danger",)
     if a.get("location") == "outside":
         return "outside_almere", ("outside_almere",)
+    if a.get("location") != "almere":  # unknown: never claim "U woont in Almere"
+        return "intake_needed", ("unclear",)
     situation, debt, budget = a.get("situation"), a.get("debt_help"), a.get("budget")
     if situation == "cut_off":
         return _cut_off(a, debt, budget)

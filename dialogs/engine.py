@@ -208,7 +208,13 @@ class Engine:
     def _detour(
         self, state: ConversationState, name: CommandName, target: str, out: _Out
     ) -> ConversationState:
-        if not state.ended and name not in KEEPS_PLACE:
+        if name in KEEPS_PLACE:
+            # Ask this very question again, also inside another detour: help at the call-back
+            # phone question must not silently drop the call-back.
+            outer = state.return_to
+            after = self._enter(replace(state, return_to=state.node), target, out)
+            return replace(after, return_to=outer) if after.node == state.node else after
+        if not state.ended:
             state, _ = state.with_answers({})
         return_to = state.return_to or state.node
         return self._enter(replace(state, return_to=return_to), target, out)

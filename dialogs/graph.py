@@ -89,14 +89,17 @@ def _check_targets(tree: Tree, add: _Add) -> None:
 
 
 def _check_options(tree: Tree, add: _Add) -> None:
-    seen: Counter[str] = Counter()
+    first_node: dict[str, str] = {}
     for node in tree.nodes.values():
         options = getattr(node, "options", ())
         ids = Counter(o.id for o in options)
         for option_id, count in ids.items():
             if count > 1:
                 add(node, f"duplicate option id '{option_id}'")
-        seen.update(ids.keys())
+            elif option_id in first_node:
+                other = first_node[option_id]
+                add(node, f"duplicate option id '{option_id}', also used in node '{other}'")
+            first_node.setdefault(option_id, node.id)
         if isinstance(node, ChoiceNode | OutcomeNode):
             for option in options:
                 if not (option.next or getattr(node, "next", None)):
@@ -105,9 +108,6 @@ def _check_options(tree: Tree, add: _Add) -> None:
             for option in options:
                 if option.value is not None:
                     add(node, f"option '{option.id}' has a value but the node has no key")
-    for option_id, count in seen.items():
-        if count > 1:
-            add(None, f"duplicate option id '{option_id}' used in {count} nodes")
 
 
 def _check_decisions(tree: Tree, add: _Add) -> None:

@@ -21,6 +21,8 @@ _STRIP = " \t\r\n.!?,;:'\"()[]"
 
 def normalise(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form used for comparison."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = unicodedata.normalize("NFKC", text).casefold().strip(_STRIP)
     return " ".join(text.split())
 

@@ -72,8 +72,10 @@ def postcode(text: str) -> Result:
     digits, letters = match["digits"], match["letters"]
     extra = {"location": "almere" if int(digits) in ALMERE_RANGE else "outside"}
     if match["number"]:
-        number = match["number"] + (match["addition"] or "")
-        extra["house_number"] = number
+        addition = match["addition"] or ""
+        # "12-2" (number 12, addition 2) must not become house number 122.
+        separator = "-" if addition[:1].isdigit() else ""
+        extra["house_number"] = match["number"] + separator + addition
     return Valid(f"{digits} {letters}", extra)
 
 
