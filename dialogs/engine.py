@@ -86,11 +86,15 @@ class Engine:
             return self._start(event.locale, event.source, now)
         if state is None:
             return self._start(None, None, now)
-        if state.ended and not (isinstance(event, CommandGiven) and event.name == "erase"):
+        command = self._command_of(event)
+        if state.ended and command is None:
             return self._start(state.locale, state.source, now)
         state = replace(state, updated_at=now)
         out = _Out()
-        new_state = self._handle(state, event, out)
+        if command is not None:
+            new_state = self._command(state, command, out)
+        else:
+            new_state = self._handle(state, event, out)
         erased = any(isinstance(effect, EraseData) for effect in out.effects)
         return Step(None if erased else new_state, tuple(out.replies), tuple(out.effects))
 
@@ -131,15 +135,20 @@ class Engine:
         state = self._enter(state, self.tree.start, out)
         return Step(state, tuple(out.replies), tuple(out.effects))
 
+    def _command_of(self, event: Event) -> CommandName | None:
+        """The global command an event stands for (a command, or a ``cmd:`` button)."""
+        if isinstance(event, CommandGiven):
+            return event.name
+        if isinstance(event, OptionChosen):
+            for name in self.tree.commands:
+                if event.option_id == f"cmd:{name}":
+                    return name
+        return None
+
     def _handle(self, state: ConversationState, event: Event, out: _Out) -> ConversationState:
         node = self.tree.node(state.node)
         match event:
-            case CommandGiven(name=name):
-                return self._command(state, name, out)
             case OptionChosen(option_id=option_id) if option_id.startswith("cmd:"):
-                for command_name in self.tree.commands:
-                    if option_id == f"cmd:{command_name}":
-                        return self._command(state, command_name, out)
                 return self._stale(state, out)
             case NonTextReceived():
                 return self._reask(state, self.tree.messages["text_only"], out)
@@ -158,7 +167,7 @@ class Engine:
             code = option_id.removeprefix("lang:")
             if not option_id.startswith("lang:") or code not in self.languages:
                 return self._stale(state, out)
-            state, _ = state.with_answers({})
+            state = state.with_answers({})
             return self._enter(replace(state, locale=code), node.next, out)
         options = {o.id: o for o in node.options}
         option = options.get(option_id)
@@ -166,7 +175,7 @@ class Engine:
             return self._stale(state, out)
         key = getattr(node, "key", None)
         changes = {key: option.value} if key and option.value is not None else {}
-        state, _ = state.with_answers({**changes, **option.set})
+        state = state.with_answers({**changes, **option.set})
         target = option.next or getattr(node, "next", None) or self.tree.restart
         return self._enter(state, target, out)
 
@@ -180,7 +189,7 @@ class Engine:
             state = replace(state, misunderstood=state.misunderstood + 1)
             self._say_invalid(node, state, out)
             return state
-        state, _ = state.with_answers({node.key: result.value, **result.extra})
+        state = state.with_answers({node.key: result.value, **result.extra})
         return self._enter(state, node.next, out)
 
     def _command(self, state: ConversationState, name: CommandName, out: _Out) -> ConversationState:
@@ -189,10 +198,15 @@ class Engine:
             previous = state.back()
             if previous is None:
                 return self._reask(state, self.tree.messages["first_question"], out)
-            self._ask_current(previous, out)
+            node = self.tree.node(previous.node)
+            if isinstance(node, EndNode):  # a detour taken after the end: back to the end
+                previous = replace(previous, ended=True)
+                self._say_end(node, previous, out)
+            else:
+                self._ask_current(previous, out)
             return previous
         if name == "restart":
-            fresh = replace(state, answers={}, history=(), return_to=None, decision=None)
+            fresh = replace(state, answers={}, history=(), returns=(), decision=None, ended=False)
             return self._enter(fresh, self.tree.restart, out)
         if name == "erase":
             if command.target:
@@ -203,21 +217,25 @@ class Engine:
             return self._reask(state, self.tree.messages["not_understood"], out)
         if name in DETOURS:
             return self._detour(state, name, command.target, out)
-        return self._enter(replace(state, return_to=None), command.target, out)
+        return self._enter(replace(state, returns=()), command.target, out)
 
     def _detour(
         self, state: ConversationState, name: CommandName, target: str, out: _Out
     ) -> ConversationState:
+        """Go to ``target``; its ``@return`` comes back to this very question.
+
+        Returns nest: *Taal* or *Hulp* during the call-back questions comes back to the
+        call-back question. *Medewerker* inside a detour replaces that detour.
+        """
         if name in KEEPS_PLACE:
-            # Ask this very question again, also inside another detour: help at the call-back
-            # phone question must not silently drop the call-back.
-            outer = state.return_to
-            after = self._enter(replace(state, return_to=state.node), target, out)
-            return replace(after, return_to=outer) if after.node == state.node else after
-        if not state.ended:
-            state, _ = state.with_answers({})
-        return_to = state.return_to or state.node
-        return self._enter(replace(state, return_to=return_to), target, out)
+            return self._enter(replace(state, returns=(*state.returns, state.node)), target, out)
+        if name == "language" and isinstance(self.tree.node(state.node), LanguageNode):
+            self._ask_current(state, out)
+            return state
+        if name == "person" and state.returns:
+            return self._enter(state.with_answers({}, detour=True), target, out)
+        pushed = state.with_answers({}, detour=name == "person")
+        return self._enter(replace(pushed, returns=(*state.returns, state.node)), target, out)
 
     # -- walking the tree ---------------------------------------------------------------------
 
@@ -225,7 +243,7 @@ class Engine:
         for _ in range(MAX_HOPS):
             if node_id == RETURN:
                 node_id = state.return_to or self.tree.restart
-                state = replace(state, return_to=None)
+                state = replace(state, returns=state.returns[:-1])
             node = self.tree.node(node_id)
             match node:
                 case InfoNode():
@@ -239,17 +257,20 @@ class Engine:
                     node_id = node.routes[decision.outcome]
                 case EffectNode():
                     out.effects.append(_callback(state))
+                    state = state.forget_detour_steps()
                     node_id = node.next
                 case EndNode():
-                    state = replace(state, node=node.id, ended=True, return_to=None)
+                    again = state.ended and state.node == node.id
+                    state = replace(state, node=node.id, ended=True, returns=())
                     self._say_end(node, state, out)
                     outcome = state.decision.outcome if state.decision else None
-                    out.effects.append(ConversationFinished(node.id, outcome))
+                    if not again:
+                        out.effects.append(ConversationFinished(node.id, outcome))
                     if node.forget:
                         out.effects.append(EraseData())
                     return state
                 case _:
-                    state = replace(state, node=node.id, misunderstood=0)
+                    state = replace(state, node=node.id, misunderstood=0, ended=False)
                     self._ask(node, state, out)
                     return state
         raise RuntimeError(f"more than {MAX_HOPS} automatic nodes in a row from {state.node}")
@@ -305,7 +326,7 @@ class Engine:
         """Say ``msgid`` and ask the current question again, with its buttons."""
         state = replace(state, misunderstood=state.misunderstood + 1)
         out.say(Msg(msgid))
-        if state.misunderstood >= 3:
+        if state.misunderstood >= 2:
             out.say(Msg(self.tree.messages["still_there"]))
         self._ask_keep_count(state, out)
         return state

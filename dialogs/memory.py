@@ -58,7 +58,8 @@ class MemoryStore:
             self.callbacks.pop(key, None)
         elif tx.saved is not None:
             self.rows[key] = tx.saved
-        self.callbacks[key].extend(tx.callbacks)
+        if tx.callbacks:
+            self.callbacks[key].extend(tx.callbacks)
 
     async def get(self, key: ConversationKey) -> ConversationState | None:
         raw = self.rows.get(key)

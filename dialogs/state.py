@@ -14,16 +14,18 @@ from typing import Any
 
 from dialogs.eligibility import Decision
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
 class Frame:
-    """One answered question on the way back: the node, and answers as they were before."""
+    """One answered question on the way back: the node, and everything as it was before."""
 
     node: str
     previous: tuple[tuple[str, str | None], ...] = ()
-    return_to: str | None = None
+    returns: tuple[str, ...] = ()
+    decision: Decision | None = None
+    detour: bool = False
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class ConversationState:
     updated_at: datetime
     answers: Mapping[str, str] = field(default_factory=dict)
     history: tuple[Frame, ...] = ()
-    return_to: str | None = None
+    returns: tuple[str, ...] = ()
     decision: Decision | None = None
     ended: bool = False
     misunderstood: int = 0
@@ -43,12 +45,30 @@ class ConversationState:
     def answer(self, key: str) -> str | None:
         return self.answers.get(key)
 
-    def with_answers(self, changes: Mapping[str, str]) -> tuple[ConversationState, Frame]:
-        """The state with ``changes`` applied, and the frame that undoes them."""
+    @property
+    def return_to(self) -> str | None:
+        """Where the innermost detour (Medewerker, Taal, help) goes back to."""
+        return self.returns[-1] if self.returns else None
+
+    def with_answers(
+        self, changes: Mapping[str, str], *, detour: bool = False
+    ) -> ConversationState:
+        """The state with ``changes`` applied and a frame on the history that undoes them."""
         previous = tuple((key, self.answers.get(key)) for key in sorted(changes))
-        frame = Frame(self.node, previous, self.return_to)
+        frame = Frame(self.node, previous, self.returns, self.decision, detour)
         answers = {**self.answers, **changes}
-        return replace(self, answers=answers, history=(*self.history, frame)), frame
+        return replace(self, answers=answers, history=(*self.history, frame))
+
+    def forget_detour_steps(self) -> ConversationState:
+        """Drop the steps taken inside the current detour.
+
+        After an action that cannot be undone (a call-back request), *Terug* must not walk
+        back into the questions that led to it: it goes to where the detour began.
+        """
+        for index in range(len(self.history) - 1, -1, -1):
+            if self.history[index].detour:
+                return replace(self, history=self.history[: index + 1])
+        return self
 
     def back(self) -> ConversationState | None:
         """Undo the last answer; ``None`` at the first question."""
@@ -66,7 +86,9 @@ class ConversationState:
             node=frame.node,
             answers=answers,
             history=self.history[:-1],
-            return_to=frame.return_to,
+            returns=frame.returns,
+            decision=frame.decision,
+            ended=False,
             misunderstood=0,
         )
 
@@ -87,27 +109,42 @@ def _dump(state: ConversationState) -> dict[str, Any]:
         "started_at": state.started_at.isoformat(),
         "updated_at": state.updated_at.isoformat(),
         "answers": dict(state.answers),
-        "history": [[f.node, [list(p) for p in f.previous], f.return_to] for f in state.history],
-        "return_to": state.return_to,
-        "decision": None
-        if decision is None
-        else [decision.outcome, decision.urgent, list(decision.reasons), decision.rule_version],
+        "history": [_dump_frame(f) for f in state.history],
+        "returns": list(state.returns),
+        "decision": _dump_decision(decision),
         "ended": state.ended,
         "misunderstood": state.misunderstood,
         "source": state.source,
     }
 
 
+def _dump_decision(decision: Decision | None) -> list[Any] | None:
+    if decision is None:
+        return None
+    return [decision.outcome, decision.urgent, list(decision.reasons), decision.rule_version]
+
+
+def _load_decision(raw: list[Any] | None) -> Decision | None:
+    if raw is None:
+        return None
+    outcome, urgent, reasons, version = raw
+    return Decision(outcome, bool(urgent), tuple(reasons), version)
+
+
+def _dump_frame(frame: Frame) -> list[Any]:
+    previous = [list(p) for p in frame.previous]
+    return [frame.node, previous, list(frame.returns), _dump_decision(frame.decision), frame.detour]
+
+
+def _load_frame(raw: list[Any]) -> Frame:
+    node, previous, returns, decision, detour = raw
+    pairs = tuple((k, v) for k, v in previous)
+    return Frame(node, pairs, tuple(returns), _load_decision(decision), bool(detour))
+
+
 def _load(data: dict[str, Any]) -> ConversationState:
-    raw_decision = data.get("decision")
-    decision = None
-    if raw_decision is not None:
-        outcome, urgent, reasons, version = raw_decision
-        decision = Decision(outcome, bool(urgent), tuple(reasons), version)
-    history = tuple(
-        Frame(node, tuple((k, v) for k, v in previous), return_to)
-        for node, previous, return_to in data.get("history", [])
-    )
+    decision = _load_decision(data.get("decision"))
+    history = tuple(_load_frame(raw) for raw in data.get("history", []))
     return ConversationState(
         node=data["node"],
         locale=data["locale"],
@@ -115,7 +152,7 @@ def _load(data: dict[str, Any]) -> ConversationState:
         updated_at=datetime.fromisoformat(data["updated_at"]),
         answers=dict(data.get("answers", {})),
         history=history,
-        return_to=data.get("return_to"),
+        returns=tuple(data.get("returns", ())),
         decision=decision,
         ended=bool(data.get("ended", False)),
         misunderstood=int(data.get("misunderstood", 0)),

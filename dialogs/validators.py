@@ -33,6 +33,7 @@ _PHONE_TYPES: Final = frozenset(
         phonenumbers.PhoneNumberType.VOIP,
     }
 )
+_MACHINE_PREFIX: Final = "+3197"  # 097: machine-to-machine numbers, nobody answers them
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -90,9 +91,10 @@ def phone(text: str) -> Result:
         return Invalid("not_a_phone_number")
     if number.country_code != 31 or not phonenumbers.is_valid_number(number):
         return Invalid("not_a_dutch_number")
-    if phonenumbers.number_type(number) not in _PHONE_TYPES:
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if phonenumbers.number_type(number) not in _PHONE_TYPES or e164.startswith(_MACHINE_PREFIX):
         return Invalid("not_a_personal_number")
-    return Valid(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return Valid(e164)
 
 
 def email(text: str) -> Result:

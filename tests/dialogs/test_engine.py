@@ -25,6 +25,7 @@ from dialogs.i18n import SourceLanguage
 from dialogs.languages import LANGUAGE_NAMES
 from dialogs.loader import load_tree
 from dialogs.model import (
+    RETURN,
     CommandName,
     EndNode,
     InputNode,
@@ -416,7 +417,11 @@ def test_back_at_the_first_question_says_so(talk: Talk) -> None:
 def test_restart_clears_answers(talk: Talk) -> None:
     talk(Started("en"), *TO_SUPPLIER[1:])
     step = talk(CommandGiven("restart"))
-    assert talk.at == talk.engine.tree.restart == "privacy"
+    assert talk.engine.tree.restart == "restart_intro"
+    assert talk.at == "privacy", "restarting passes the safety line, then asks consent again"
+    said = " ".join(msgids(step.replies))
+    assert "112" in said
+    assert "0800-9009" in said
     assert talk.state is not None
     assert talk.answers == {}
     assert talk.state.history == ()
@@ -441,11 +446,6 @@ def test_language_switch_keeps_progress_and_asks_the_same_question(talk: Talk) -
     assert talk.at == "debt_help", "the conversation goes on from there"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="return_to holds one place: switching language inside the call-back detour "
-    "returns to where the detour began, and the call-back already half given is dropped",
-)
 def test_language_switch_inside_the_callback_detour_returns_to_that_question(
     talk: Talk,
 ) -> None:
@@ -731,7 +731,7 @@ def test_global_command_at_every_question(
             assert after.node == tree.commands["stop"].target
         case "restart":
             assert after is not None
-            assert after.node == tree.restart
+            assert after.node == "privacy"
             assert after.answers == {}
             assert after.history == ()
             assert after.locale == state.locale
@@ -749,6 +749,7 @@ def test_global_command_at_every_question(
         case "person":
             assert after is not None
             assert after.node == "person_phone"
+            # Medewerker inside a detour replaces it: it returns where the outer one began.
             assert after.return_to == (state.return_to or node_id)
             assert dict(after.answers) == dict(state.answers)
         case "language":
@@ -760,8 +761,14 @@ def test_global_command_at_every_question(
             assert chosen.state is not None
             assert chosen.state.locale == new_locale
             assert dict(chosen.state.answers) == dict(state.answers)
-            if state.return_to is None:
+            node = tree.nodes[node_id]
+            if isinstance(node, LanguageNode):
+                assert after.node == node_id, "no second language question"
+                expected = state.return_to if node.next == RETURN else node.next
+                assert chosen.state.node == expected
+            else:
                 assert chosen.state.node == node_id, "the same question again"
+                assert chosen.state.returns == state.returns
         case "privacy" | "help":
             assert after is not None
             target = tree.commands[command].target
@@ -854,3 +861,89 @@ def test_state_survives_storage(talk: Talk) -> None:
     assert ConversationState.from_json(talk.state.to_json()) == talk.state
     restored = ConversationState.from_json(talk.state.to_json())
     assert talk.engine.current(restored) == talk.engine.current(talk.state)
+
+
+# -- detours nest, actions are not repeated, the end stays reachable -------------------------
+
+
+def test_back_after_a_finished_callback_goes_to_where_it_began_without_a_second_request(
+    talk: Talk,
+) -> None:
+    talk(*TO_SUPPLIER, CommandGiven("person"), TextEntered("0612345678"))
+    done = talk(OptionChosen("callback_time:morning"))
+    assert len(effects_of(done, RequestCallback)) == 1
+    step = talk(CommandGiven("back"))
+    assert talk.at == "supplier", "back to the question where Medewerker was asked for"
+    assert effects_of(step, RequestCallback) == []
+    assert talk.state is not None
+    assert talk.state.returns == ()
+
+
+def test_back_restores_the_decision_of_that_moment(talk: Talk) -> None:
+    talk(*TO_ELIGIBLE)
+    assert talk.state is not None
+    assert talk.state.decision is not None
+    talk(CommandGiven("back"))
+    assert talk.at == "budget"
+    assert talk.state.decision is None, "the answer that led to the decision was undone"
+    talk(OptionChosen("budget:yes"), CommandGiven("person"))
+    talk(CommandGiven("back"))
+    assert talk.at == "eligible"
+    assert talk.state.decision == decide(talk.answers), "the outcome still has its reasons"
+
+
+def test_help_and_language_nest_inside_the_callback_questions(talk: Talk) -> None:
+    talk(*TO_SUPPLIER, CommandGiven("person"))
+    talk(CommandGiven("help"))
+    assert talk.at == "person_phone"
+    talk(CommandGiven("language"), OptionChosen("lang:pl"))
+    assert talk.at == "person_phone"
+    assert talk.state is not None
+    assert talk.state.locale == "pl"
+    talk(TextEntered("0612345678"), OptionChosen("callback_time:any"))
+    talk(OptionChosen("person_done:continue"))
+    assert talk.at == "supplier", "the outer detour still returns where it began"
+
+
+@pytest.mark.parametrize("command", ["privacy", "help"])
+def test_information_after_the_end_keeps_the_conversation_ended(
+    talk: Talk, command: CommandName
+) -> None:
+    talk(*TO_SITUATION, CommandGiven("stop"))
+    step = talk(CommandGiven(command))
+    target = talk.engine.tree.commands[command].target
+    assert target is not None
+    assert text_of(talk.engine, target) in msgids(step.replies)
+    assert talk.at == "stopped"
+    assert talk.state is not None
+    assert talk.state.ended
+    assert effects_of(step, ConversationFinished) == [], "the end is not counted twice"
+
+
+def test_medewerker_and_back_after_the_end(talk: Talk) -> None:
+    talk(*TO_ELIGIBLE, OptionChosen("eligible:stop"))
+    assert talk.at == "goodbye"
+    talk(CommandGiven("person"), TextEntered("0612345678"))
+    done = talk(OptionChosen("callback_time:afternoon"))
+    [request] = effects_of(done, RequestCallback)
+    assert isinstance(request, RequestCallback)
+    assert request.decision is not None
+    assert request.decision.outcome == "eligible"
+    talk(OptionChosen("person_done:continue"))
+    assert talk.at == "goodbye"
+    assert talk.state is not None
+    assert talk.state.ended
+    talk(CommandGiven("back"))
+    assert talk.at == "person_done", "the last question answered"
+    reopened = talk(CommandGiven("back"))
+    assert talk.at == "goodbye", "then where the detour began: the end"
+    assert talk.state.ended
+    assert text_of(talk.engine, "goodbye") in msgids(reopened.replies)
+
+
+def test_back_after_the_end_reopens_the_last_question(talk: Talk) -> None:
+    talk(*TO_ELIGIBLE, OptionChosen("eligible:stop"))
+    talk(CommandGiven("back"))
+    assert talk.at == "eligible"
+    assert talk.state is not None
+    assert not talk.state.ended

@@ -93,7 +93,7 @@ def test_edges_carry_labels_returns_and_commands() -> None:
     assert ("n_help_info", "-.->", None, RETURN_ID) in edges
     assert ("n_person_done", "-.->", "Ja, verder", RETURN_ID) in edges
     assert (COMMANDS_ID, "-->", "Medewerker", "n_person_intro") in edges
-    assert (COMMANDS_ID, "-->", "Opnieuw", "n_privacy") in edges
+    assert (COMMANDS_ID, "-->", "Opnieuw", "n_restart_intro") in edges
     assert all(arrow == "-.->" for _s, arrow, _l, target in edges if target == RETURN_ID)
 
 
