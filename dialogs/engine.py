@@ -12,18 +12,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from dialogs import booking_steps
 from dialogs.eligibility import REASON_TEXTS, decide
 from dialogs.events import (
+    BookingDone,
+    BookingLookedUp,
     CommandGiven,
+    DaysFound,
     Event,
     NonTextReceived,
     OptionChosen,
+    PortAnswer,
     Started,
     TextEntered,
+    TimesFound,
 )
 from dialogs.languages import DEFAULT_LOCALE, LANGUAGE_NAMES
 from dialogs.model import (
     RETURN,
+    ActionNode,
     BranchNode,
     CommandName,
     DecisionNode,
@@ -33,10 +40,12 @@ from dialogs.model import (
     InputKind,
     InputNode,
     LanguageNode,
+    OfferNode,
     OutcomeNode,
     Tree,
     WaitingNode,
 )
+from dialogs.params import message
 from dialogs.replies import Button, ConversationFinished, Effect, EraseData, Reply, RequestCallback
 from dialogs.state import ConversationState
 from dialogs.text import Bullets, Msg, Text, Verbatim
@@ -44,7 +53,10 @@ from dialogs.validators import VALIDATORS, Invalid
 
 MAX_HOPS = 64
 """Automatic nodes passed in one step at most; the graph check rules out loops."""
-DETOURS: frozenset[CommandName] = frozenset({"person", "language", "privacy", "help"})
+DETOURS: frozenset[CommandName] = frozenset(
+    {"person", "language", "privacy", "help", "appointment"}
+)
+PORT_ANSWERS = (DaysFound, TimesFound, BookingDone, BookingLookedUp)
 KEEPS_PLACE: frozenset[CommandName] = frozenset({"privacy", "help"})
 
 
@@ -93,6 +105,8 @@ class Engine:
         out = _Out()
         if command is not None:
             new_state = self._command(state, command, out)
+        elif isinstance(event, PORT_ANSWERS):
+            new_state = self._answer(state, event, out)
         else:
             new_state = self._handle(state, event, out)
         erased = any(isinstance(effect, EraseData) for effect in out.effects)
@@ -111,7 +125,9 @@ class Engine:
     def buttons(self, state: ConversationState) -> tuple[Button, ...]:
         """The buttons of the current question (empty when the node waits for nothing)."""
         node = self.tree.node(state.node)
-        return self._buttons(node, state.misunderstood) if isinstance(node, WaitingNode) else ()
+        if isinstance(node, WaitingNode):
+            return self._buttons(node, state.misunderstood, state)
+        return ()
 
     def normalise_locale(self, locale: str | None) -> str:
         """The offered language closest to ``locale`` (``en-GB`` → ``en``), else Dutch."""
@@ -152,6 +168,8 @@ class Engine:
                 return self._stale(state, out)
             case NonTextReceived():
                 return self._reask(state, self.tree.messages["text_only"], out)
+        if isinstance(node, ActionNode) or (isinstance(node, OfferNode) and not state.offer):
+            return self._enter(state, node.id, out)  # still waiting for the port: ask again
         if not isinstance(node, WaitingNode):
             return self._enter(state, self.tree.restart, out)
         if isinstance(event, OptionChosen):
@@ -169,6 +187,9 @@ class Engine:
                 return self._stale(state, out)
             state = state.with_answers({})
             return self._enter(replace(state, locale=code), node.next, out)
+        if isinstance(node, OfferNode) and option_id in dict(state.offer):
+            changes = booking_steps.chosen(node, option_id, state) or {}
+            return self._enter(state.with_answers(changes), node.next, out)
         options = {o.id: o for o in node.options}
         option = options.get(option_id)
         if option is None:
@@ -202,6 +223,8 @@ class Engine:
             if isinstance(node, EndNode):  # a detour taken after the end: back to the end
                 previous = replace(previous, ended=True)
                 self._say_end(node, previous, out)
+            elif isinstance(node, OfferNode):  # what is free may have changed: ask again
+                return self._enter(previous, node.id, out)
             else:
                 self._ask_current(previous, out)
             return previous
@@ -247,8 +270,15 @@ class Engine:
             node = self.tree.node(node_id)
             match node:
                 case InfoNode():
-                    out.say(Msg(node.text))
+                    out.say(message(node.text, state, self.tree))
                     node_id = node.next
+                case OfferNode() | ActionNode():
+                    query = booking_steps.query_for(node, state)
+                    if query is None:
+                        node_id = node.empty if isinstance(node, OfferNode) else node.fail
+                        continue
+                    out.effects.append(query)
+                    return replace(state, node=node.id, offer=(), ended=False)
                 case BranchNode():
                     node_id = _route(node, state)
                 case DecisionNode():
@@ -282,17 +312,38 @@ class Engine:
         if isinstance(node, WaitingNode):
             self._ask(node, state, out)
 
+    def _answer(self, state: ConversationState, answer: PortAnswer, out: _Out) -> ConversationState:
+        """The booking port answered the query of the current offer or action node."""
+        node = self.tree.node(state.node)
+        if isinstance(node, OfferNode):
+            offer = booking_steps.offer_from(node, answer)
+            if offer is not None:
+                if not offer:
+                    return self._enter(state, node.empty, out)
+                state = replace(state, offer=offer)
+                self._ask(node, state, out)
+                return state
+        if isinstance(node, ActionNode):
+            result = booking_steps.action_result(node, answer)
+            if result is not None:
+                target, learned = result
+                state = replace(state, answers={**state.answers, **learned})
+                return self._enter(state, target, out)
+        self._ask_keep_count(state, out)  # an answer to a question not asked: just go on
+        return state
+
     def _ask(self, node: WaitingNode, state: ConversationState, out: _Out) -> None:
         parts: list[Text] = []
         if node.progress:
             total = str(self.tree.total_questions)
             parts.append(Msg.of(self.tree.messages["progress"], n=str(node.progress), total=total))
-        parts.append(Msg(node.text))
+        parts.append(message(node.text, state, self.tree))
         if isinstance(node, OutcomeNode):
             parts.extend(self._reasons(node, state))
-            parts.append(Msg(node.ask))
+            parts.append(message(node.ask, state, self.tree))
         input_kind = node.input if isinstance(node, InputNode) else None
-        out.say(*parts, buttons=self._buttons(node, state.misunderstood), input=input_kind)
+        buttons = self._buttons(node, state.misunderstood, state)
+        out.say(*parts, buttons=buttons, input=input_kind)
 
     def _reasons(self, node: OutcomeNode, state: ConversationState) -> list[Text]:
         if not (node.show_reasons and state.decision and state.decision.reasons):
@@ -301,16 +352,20 @@ class Engine:
         return [Msg(self.tree.messages["reasons_intro"]), Bullets(items)]
 
     def _say_end(self, node: EndNode, state: ConversationState, out: _Out) -> None:
-        parts: list[Text] = [Msg(node.text)]
+        parts: list[Text] = [message(node.text, state, self.tree)]
         if node.show_reasons and state.decision and state.decision.reasons:
             items = tuple(Msg(REASON_TEXTS[code]) for code in state.decision.reasons)
             parts += [Msg(self.tree.messages["reasons_intro"]), Bullets(items)]
         out.say(*parts)
 
-    def _buttons(self, node: WaitingNode, misunderstood: int) -> tuple[Button, ...]:
+    def _buttons(
+        self, node: WaitingNode, misunderstood: int, state: ConversationState
+    ) -> tuple[Button, ...]:
         if isinstance(node, LanguageNode):
             return tuple(Button(f"lang:{c}", Verbatim(LANGUAGE_NAMES[c])) for c in self.languages)
         buttons = tuple(Button(o.id, Msg(o.label)) for o in node.options)
+        if isinstance(node, OfferNode):
+            buttons = booking_steps.offer_buttons(node, state) + buttons
         person = self.tree.commands.get("person")
         if misunderstood >= 2 and person and not any(b.id == "cmd:person" for b in buttons):
             buttons += (Button("cmd:person", Msg(person.label)),)
@@ -320,7 +375,8 @@ class Engine:
         parts: list[Text] = [Msg(node.invalid)]
         if state.misunderstood >= 2:
             parts.append(Msg(self.tree.messages["still_there"]))
-        out.say(*parts, buttons=self._buttons(node, state.misunderstood), input=node.input)
+        buttons = self._buttons(node, state.misunderstood, state)
+        out.say(*parts, buttons=buttons, input=node.input)
 
     def _reask(self, state: ConversationState, msgid: str, out: _Out) -> ConversationState:
         """Say ``msgid`` and ask the current question again, with its buttons."""
@@ -357,4 +413,7 @@ def _callback(state: ConversationState) -> RequestCallback:
         part_of_day=state.answers.get("callback_time", "any"),
         urgent=urgent,
         decision=decision,
+        situation=state.answers.get("situation"),
+        energy=state.answers.get("energy"),
+        supplier=state.answers.get("supplier"),
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from dialogs.booking import BookingInfo, BookResult, SlotOffer
 from dialogs.model import CommandName
 
 
@@ -43,4 +45,33 @@ class NonTextReceived:
     kind: str
 
 
-Event = Started | OptionChosen | TextEntered | CommandGiven | NonTextReceived
+@dataclass(frozen=True)
+class DaysFound:
+    """The booking port's answer: days with a free slot (for the mode asked)."""
+
+    days: tuple[date, ...]
+
+
+@dataclass(frozen=True)
+class TimesFound:
+    """The booking port's answer: free slots on the day asked."""
+
+    slots: tuple[SlotOffer, ...]
+
+
+@dataclass(frozen=True)
+class BookingDone:
+    """The booking port's answer to a booking or a move."""
+
+    result: BookResult
+
+
+@dataclass(frozen=True)
+class BookingLookedUp:
+    """The resident's active booking, if any (after a look-up or a cancellation)."""
+
+    info: BookingInfo | None
+
+
+PortAnswer = DaysFound | TimesFound | BookingDone | BookingLookedUp
+Event = Started | OptionChosen | TextEntered | CommandGiven | NonTextReceived | PortAnswer

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dialogs.eligibility import OUTCOMES
 from dialogs.model import (
     RETURN,
+    ActionNode,
     BranchNode,
     ChoiceNode,
     DecisionNode,
@@ -20,12 +21,13 @@ from dialogs.model import (
     InputNode,
     LanguageNode,
     Node,
+    OfferNode,
     OutcomeNode,
     Tree,
 )
 from dialogs.problems import TreeProblem
 
-AUTOMATIC = (InfoNode, BranchNode, DecisionNode, EffectNode)
+AUTOMATIC = (InfoNode, BranchNode, DecisionNode, EffectNode, ActionNode)
 _Add = Callable[[Node | None, str], None]
 
 
@@ -47,6 +49,15 @@ def targets(node: Node) -> Iterator[str]:
             yield node.otherwise
         case DecisionNode():
             yield from node.routes.values()
+        case OfferNode():
+            yield node.next
+            yield node.empty
+            yield from (o.next for o in node.options if o.next)
+        case ActionNode():
+            yield node.next
+            yield node.fail
+            if node.exists:
+                yield node.exists
         case EndNode():
             return
 

@@ -27,6 +27,10 @@ REQUIRED_MESSAGES = (
     "first_question",
     "reasons_intro",
     "still_there",
+    "no_email",
+    "place_office",
+    "place_office_address",
+    "place_phone",
 )
 _TOP_LEVEL_KEYS = ("start", "restart", "commands", "messages")
 _NODE_ADAPTER: TypeAdapter[Node] = TypeAdapter(Node)

@@ -1,7 +1,8 @@
 """An in-memory ``ConversationStore`` for tests and the contract suite.
 
 It behaves like the SQL store: state is kept as JSON, one lock per resident, and a turn's
-writes become visible only when the turn ends without an exception.
+writes become visible only when the turn ends without an exception (bookings in the
+in-memory agenda excepted: they apply at once).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from dialogs.memory_agenda import MemoryAgenda, MemoryDesk
 from dialogs.ports import ConversationKey
 from dialogs.replies import RequestCallback
 from dialogs.state import ConversationState
@@ -20,6 +22,7 @@ from dialogs.state import ConversationState
 @dataclass
 class _MemoryTx:
     state: ConversationState | None
+    bookings: MemoryDesk
     saved: str | None = None
     erased: bool = False
     callbacks: list[RequestCallback] = field(default_factory=list)
@@ -41,6 +44,7 @@ class MemoryStore:
     callbacks: dict[ConversationKey, list[RequestCallback]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    agenda: MemoryAgenda = field(default_factory=MemoryAgenda)
     _locks: defaultdict[ConversationKey, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -48,7 +52,7 @@ class MemoryStore:
     @asynccontextmanager
     async def turn(self, key: ConversationKey) -> AsyncIterator[_MemoryTx]:
         async with self._locks[key]:
-            tx = _MemoryTx(await self.get(key))
+            tx = _MemoryTx(await self.get(key), self.agenda.desk(key))
             yield tx
             self._commit(key, tx)
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from dialogs.model import (
     RETURN,
+    ActionNode,
     BranchNode,
     ChoiceNode,
     DecisionNode,
@@ -25,6 +26,7 @@ from dialogs.model import (
     InputNode,
     LanguageNode,
     Node,
+    OfferNode,
     OutcomeNode,
     Tree,
 )
@@ -106,7 +108,8 @@ def _mermaid_id(node_id: str) -> str:
 
 def _node_shape(node: Node) -> str:
     label = escape(node.id)
-    detail = node.effect if isinstance(node, EffectNode) else getattr(node, "text", "")
+    detail = getattr(node, "effect", None) or getattr(node, "action", None)
+    detail = detail or getattr(node, "text", "")
     if detail:
         label += "<br/>" + escape(shorten(str(detail)))
     opening, closing = _brackets(node)
@@ -116,7 +119,7 @@ def _node_shape(node: Node) -> str:
 def _brackets(node: Node) -> tuple[str, str]:
     """Mermaid's shape delimiters for the node's kind."""
     match node:
-        case ChoiceNode() | InputNode() | LanguageNode() | OutcomeNode():
+        case ChoiceNode() | InputNode() | LanguageNode() | OutcomeNode() | OfferNode():
             return "(", ")"  # a question: rounded
         case InfoNode():
             return "[", "]"
@@ -124,8 +127,8 @@ def _brackets(node: Node) -> tuple[str, str]:
             return "{", "}"  # rhombus
         case EndNode():
             return "([", "])"  # stadium
-        case EffectNode():
-            return "[[", "]]"  # subroutine
+        case EffectNode() | ActionNode():
+            return "[[", "]]"  # subroutine: something done outside the conversation
 
 
 def _edge(source: str, target: str, label: str | None) -> str:
@@ -152,6 +155,15 @@ def _edges(node: Node) -> Iterator[_Edge]:
             yield node.otherwise, "otherwise"
         case DecisionNode():
             yield from ((target, outcome) for outcome, target in node.routes.items())
+        case OfferNode():
+            yield node.next, f"free {node.source}"
+            yield node.empty, "none free"
+            yield from _merged((o.next, o.label) for o in node.options)
+        case ActionNode():
+            yield node.next, node.action
+            yield node.fail, "taken" if node.action in ("book", "move") else "none"
+            if node.exists:
+                yield node.exists, "has another"
         case EndNode():
             return
 

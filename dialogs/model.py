@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 NodeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 OptionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*:[a-z0-9_]+$", max_length=48)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-InputKind = Literal["postcode", "phone", "email", "text"]
-CommandName = Literal["back", "restart", "language", "person", "stop", "erase", "privacy", "help"]
+InputKind = Literal["postcode", "phone", "email", "name", "text"]
+CommandName = Literal[
+    "back", "restart", "language", "person", "stop", "erase", "privacy", "help", "appointment"
+]
 
 RETURN = "@return"
 """Target that goes back to the question where a detour (person, language, help) started."""
@@ -117,6 +119,31 @@ class EndNode(_Node):
     forget: bool = False
 
 
+class OfferNode(_Question):
+    """Offers what is free right now (days or times), asked from the booking port on entry."""
+
+    kind: Literal["offer"]
+    source: Literal["days", "times"]
+    key: str
+    next: str
+    empty: str
+    options: tuple[Option, ...] = ()
+
+
+class ActionNode(_Node):
+    """Books, moves, looks up or cancels through the booking port, then routes on the result.
+
+    ``next`` on success, ``fail`` when the slot was taken or there is no booking, ``exists``
+    when the resident already has another booking.
+    """
+
+    kind: Literal["action"]
+    action: Literal["book", "move", "lookup", "cancel"]
+    next: str
+    fail: str
+    exists: str | None = None
+
+
 class OutcomeNode(_Question):
     """Tells the decision, then its reasons, then asks ``ask`` with the options."""
 
@@ -135,10 +162,12 @@ Node = Annotated[
     | DecisionNode
     | EffectNode
     | EndNode
-    | OutcomeNode,
+    | OutcomeNode
+    | OfferNode
+    | ActionNode,
     Field(discriminator="kind"),
 ]
-WaitingNode = ChoiceNode | InputNode | LanguageNode | OutcomeNode
+WaitingNode = ChoiceNode | InputNode | LanguageNode | OutcomeNode | OfferNode
 
 
 class Command(_Strict):

@@ -9,8 +9,10 @@ effects and saves, all committed together (or not at all). Implementations live 
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
+from datetime import date, datetime
 from typing import NamedTuple, Protocol
 
+from dialogs.booking import BookingInfo, BookRequest, BookResult, SlotOffer
 from dialogs.replies import RequestCallback
 from dialogs.state import ConversationState
 
@@ -22,11 +24,38 @@ class ConversationKey(NamedTuple):
     external_id: str
 
 
+class BookingDesk(Protocol):
+    """One resident's view of the intake agenda, inside the turn's transaction."""
+
+    async def free_days(self, *, mode: str, urgent: bool, now: datetime) -> tuple[date, ...]:
+        """Days with a free slot; for urgent residents only within the urgent term."""
+
+    async def free_slots(
+        self, *, mode: str, day: date, urgent: bool, now: datetime
+    ) -> tuple[SlotOffer, ...]:
+        """The free slots of one day."""
+
+    async def book(self, request: BookRequest, *, now: datetime) -> BookResult:
+        """Take the slot atomically; a repeated confirm returns the same booking."""
+
+    async def move(self, slot_id: int, *, now: datetime) -> BookResult:
+        """Move the active booking to another slot (``SlotTaken`` if it is not free)."""
+
+    async def active(self) -> BookingInfo | None:
+        """The resident's active booking."""
+
+    async def cancel(self, *, now: datetime) -> BookingInfo | None:
+        """Cancel the active booking and free its slot; ``None`` if there is none."""
+
+
 class TurnTx(Protocol):
     """One resident's conversation, locked for the length of a turn."""
 
     @property
     def state(self) -> ConversationState | None: ...
+
+    @property
+    def bookings(self) -> BookingDesk: ...
 
     async def save(self, state: ConversationState) -> None:
         """Keep ``state`` as the conversation's new state."""

@@ -5,11 +5,14 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+
+from babel.dates import format_skeleton, format_time
 
 from dialogs.model import InputKind
 from dialogs.ports import Translator
 from dialogs.replies import Reply
-from dialogs.text import Bullets, Msg, Text, Verbatim
+from dialogs.text import Bullets, Msg, Param, Text, Verbatim, When
 
 _FORMATTER = string.Formatter()
 
@@ -50,20 +53,40 @@ def render_text(text: Text, locale: str, translator: Translator) -> str:
             return text.text
         case Bullets():
             return "\n".join(f"• {render_text(item, locale, translator)}" for item in text.items)
+        case When():
+            return format_when(text, locale)
         case Msg():
-            return _format(translator.gettext(locale, text.msgid), text)
+            params = {k: _param(v, locale, translator) for k, v in text.params}
+            return _format(translator.gettext(locale, text.msgid), text.msgid, params)
 
 
-def _format(translated: str, msg: Msg) -> str:
+def format_when(when: When, locale: str) -> str:
+    """A date or time in the reader's language; times in the zone they carry."""
+    value = when.value
+    if when.style == "day" or not isinstance(value, datetime):
+        return str(format_skeleton("MMMMEEEEd", value, locale=locale))
+    if when.style == "time":
+        return str(format_time(value, format="short", tzinfo=value.tzinfo, locale=locale))
+    day = format_skeleton("MMMMEEEEd", value, locale=locale)
+    time = format_time(value, format="short", tzinfo=value.tzinfo, locale=locale)
+    return f"{day}, {time}"
+
+
+def _param(value: Param, locale: str, translator: Translator) -> str:
+    if isinstance(value, str):
+        return value
+    return render_text(value, locale, translator)
+
+
+def _format(translated: str, msgid: str, params: dict[str, str]) -> str:
     """Fill in named parameters; a broken translation falls back to the Dutch source."""
-    params = dict(msg.params)
     if not params:
         return translated
-    for candidate in (translated, msg.msgid):
+    for candidate in (translated, msgid):
         try:
             fields = {name for _, name, _, _ in _FORMATTER.parse(candidate) if name is not None}
             if fields <= params.keys():
                 return candidate.format_map(params)
         except (ValueError, IndexError, KeyError):
             continue
-    return msg.msgid
+    return msgid

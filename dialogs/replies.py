@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+from dialogs.booking import BookRequest
 
 from dialogs.eligibility import Decision
 from dialogs.model import InputKind
@@ -32,6 +35,9 @@ class RequestCallback:
     part_of_day: str
     urgent: bool
     decision: Decision | None
+    situation: str | None = None
+    energy: str | None = None
+    supplier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,4 +53,40 @@ class ConversationFinished:
     outcome: str | None
 
 
-Effect = RequestCallback | EraseData | ConversationFinished
+@dataclass(frozen=True)
+class FindDays:
+    mode: str
+    urgent: bool
+
+
+@dataclass(frozen=True)
+class FindTimes:
+    mode: str
+    day: date
+    urgent: bool
+
+
+@dataclass(frozen=True)
+class MakeBooking:
+    request: BookRequest
+
+
+@dataclass(frozen=True)
+class MoveBooking:
+    slot_id: int
+
+
+@dataclass(frozen=True)
+class LookUpBooking:
+    pass
+
+
+@dataclass(frozen=True)
+class CancelBooking:
+    pass
+
+
+Query = FindDays | FindTimes | MakeBooking | MoveBooking | LookUpBooking | CancelBooking
+"""Effects whose answer the engine needs before it can go on (fed back as an event)."""
+
+Effect = RequestCallback | EraseData | ConversationFinished | Query

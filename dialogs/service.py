@@ -13,15 +13,40 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dialogs.engine import Engine, Step
-from dialogs.events import Event, Started, TextEntered
+from dialogs.events import (
+    BookingDone,
+    BookingLookedUp,
+    DaysFound,
+    Event,
+    PortAnswer,
+    Started,
+    TextEntered,
+    TimesFound,
+)
 from dialogs.matching import interpret
-from dialogs.ports import ConversationKey, ConversationStore, Translator, TurnTx
+from dialogs.ports import BookingDesk, ConversationKey, ConversationStore, Translator, TurnTx
 from dialogs.render import MessageView, render_replies
-from dialogs.replies import ConversationFinished, Effect, EraseData, RequestCallback
+from dialogs.replies import (
+    CancelBooking,
+    ConversationFinished,
+    Effect,
+    EraseData,
+    FindDays,
+    FindTimes,
+    LookUpBooking,
+    MakeBooking,
+    MoveBooking,
+    Query,
+    Reply,
+    RequestCallback,
+)
 from dialogs.state import ConversationState
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+MAX_QUERIES = 6
+"""Port questions answered in one turn at most (an offer, a booking, a re-offer...)."""
+QUERIES = (FindDays, FindTimes, MakeBooking, MoveBooking, LookUpBooking, CancelBooking)
 
 
 def utc_now() -> datetime:
@@ -64,7 +89,7 @@ class ConversationService:
         async with self.store.turn(key) as tx:
             before = tx.state
             event = self._understand(before, event)
-            step = self.engine.step(before, event, now=self.clock())
+            step = await settle(self.engine, tx.bookings, before, event, now=self.clock())
             await self._carry_out(tx, step)
         locale = _locale_of(step.state, before, self.engine)
         return Turn(
@@ -111,6 +136,49 @@ class ConversationService:
             await tx.save(step.state)
 
 
+async def settle(
+    engine: Engine,
+    desk: BookingDesk,
+    state: ConversationState | None,
+    event: Event,
+    *,
+    now: datetime,
+) -> Step:
+    """Step the engine, answering its questions to the booking port as they come.
+
+    The result holds every reply and every effect except the answered questions.
+    """
+    step = engine.step(state, event, now=now)
+    replies: list[Reply] = list(step.replies)
+    effects: list[Effect] = []
+    for _ in range(MAX_QUERIES):
+        effects.extend(e for e in step.effects if not isinstance(e, QUERIES))
+        queries = [e for e in step.effects if isinstance(e, QUERIES)]
+        if not queries or step.state is None:
+            break
+        answer = await ask_port(desk, queries[-1], now)
+        step = engine.step(step.state, answer, now=now)
+        replies.extend(step.replies)
+    return Step(step.state, tuple(replies), tuple(effects))
+
+
+async def ask_port(desk: BookingDesk, query: Query, now: datetime) -> PortAnswer:
+    """The booking port's answer to one of the engine's questions."""
+    match query:
+        case FindDays(mode=mode, urgent=urgent):
+            return DaysFound(await desk.free_days(mode=mode, urgent=urgent, now=now))
+        case FindTimes(mode=mode, day=day, urgent=urgent):
+            return TimesFound(await desk.free_slots(mode=mode, day=day, urgent=urgent, now=now))
+        case MakeBooking(request=request):
+            return BookingDone(await desk.book(request, now=now))
+        case MoveBooking(slot_id=slot_id):
+            return BookingDone(await desk.move(slot_id, now=now))
+        case LookUpBooking():
+            return BookingLookedUp(await desk.active())
+        case CancelBooking():
+            return BookingLookedUp(await desk.cancel(now=now))
+
+
 async def _effect(tx: TurnTx, effect: Effect) -> None:
     match effect:
         case RequestCallback():
@@ -119,6 +187,8 @@ async def _effect(tx: TurnTx, effect: Effect) -> None:
             await tx.erase()
         case ConversationFinished(node=node, outcome=outcome):
             log.info("conversation finished", extra={"node": node, "outcome": outcome})
+        case _:  # queries are answered in _step
+            pass
 
 
 def _locale_of(

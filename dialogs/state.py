@@ -41,6 +41,8 @@ class ConversationState:
     ended: bool = False
     misunderstood: int = 0
     source: str | None = None
+    offer: tuple[tuple[str, str], ...] = ()
+    """The buttons an offer question showed (option id, value): only these are accepted."""
 
     def answer(self, key: str) -> str | None:
         return self.answers.get(key)
@@ -115,6 +117,7 @@ def _dump(state: ConversationState) -> dict[str, Any]:
         "ended": state.ended,
         "misunderstood": state.misunderstood,
         "source": state.source,
+        "offer": [list(pair) for pair in state.offer],
     }
 
 
@@ -157,4 +160,5 @@ def _load(data: dict[str, Any]) -> ConversationState:
         ended=bool(data.get("ended", False)),
         misunderstood=int(data.get("misunderstood", 0)),
         source=data.get("source"),
+        offer=tuple((option_id, value) for option_id, value in data.get("offer", [])),
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
 
 
 def N_(msgid: str) -> str:
@@ -11,15 +13,26 @@ def N_(msgid: str) -> str:
 
 
 @dataclass(frozen=True)
+class When:
+    """A date or time, formatted at the edge in the reader's language (Babel/CLDR)."""
+
+    value: datetime | date
+    style: Literal["day", "time", "full"] = "full"
+
+
+@dataclass(frozen=True)
 class Msg:
     """A msgid with named parameters, translated and formatted at the edge."""
 
     msgid: str
-    params: tuple[tuple[str, str], ...] = ()
+    params: tuple[tuple[str, Param], ...] = ()
 
     @classmethod
-    def of(cls, msgid: str, **params: str) -> Msg:
+    def of(cls, msgid: str, **params: Param) -> Msg:
         return cls(msgid, tuple(sorted(params.items())))
+
+
+Param = str | When | Msg
 
 
 @dataclass(frozen=True)
@@ -36,4 +49,4 @@ class Bullets:
     items: tuple[Msg, ...]
 
 
-Text = Msg | Verbatim | Bullets
+Text = Msg | Verbatim | Bullets | When

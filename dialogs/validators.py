@@ -119,9 +119,18 @@ def free_text(text: str) -> Result:
     return Valid(cleaned)
 
 
+def name(text: str) -> Result:
+    """A person's name as they write it: 2-80 characters with at least one letter."""
+    cleaned = clean_text(text)
+    if len(cleaned) < 2 or len(cleaned) > 80 or not any(ch.isalpha() for ch in cleaned):
+        return Invalid("not_a_name")
+    return Valid(cleaned)
+
+
 VALIDATORS: Final[Mapping[InputKind, Callable[[str], Result]]] = {
     "postcode": postcode,
     "phone": phone,
     "email": email,
+    "name": name,
     "text": free_text,
 }

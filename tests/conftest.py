@@ -95,7 +95,10 @@ async def postgres_db(postgres_url: str) -> AsyncIterator[AsyncEngine]:
     db = await _migrated(postgres_url)
     async with db.begin() as connection:
         await connection.execute(
-            text("TRUNCATE conversations, widget_sessions, callback_requests RESTART IDENTITY")
+            text(
+                "TRUNCATE conversations, widget_sessions, callback_requests, bookings, slots,"
+                " outbox, audit_log, staff RESTART IDENTITY CASCADE"
+            )
         )
     yield db
     await db.dispose()

@@ -17,6 +17,8 @@ from dialogs.engine import Engine
 from dialogs.i18n import Catalogs
 from dialogs.loader import load_tree
 from dialogs.service import Clock, ConversationService, utc_now
+from webhook.booking.config import BookingConfig
+from webhook.booking.schedule_job import ensure_slots
 from webhook.db import create_engine, is_sqlite
 from webhook.migrate import is_current, upgrade
 from webhook.settings import Settings
@@ -59,7 +61,9 @@ async def open_backend(settings: Settings, clock: Clock = utc_now) -> AsyncItera
             await upgrade(db)
         elif not await is_current(db):
             raise SchemaNotCurrent("the database schema is not current: run `weeraan db upgrade`")
-        store = SqlConversationStore(db)
+        config = BookingConfig.from_settings(settings)
+        await ensure_slots(db, config, now=clock())
+        store = SqlConversationStore(db, config)
         yield Backend(db, store, build_service(settings, store, clock))
     finally:
         await db.dispose()

@@ -17,6 +17,18 @@ from dialogs.languages import LANGUAGE_NAMES
 from dialogs.loader import DEFAULT_TREE_DIR
 
 CommaList = Annotated[list[str], NoDecode]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _hhmm(text: str) -> str:
+    hours, _, minutes = text.strip().partition(":")
+    return f"{int(hours):02d}:{minutes}"
+
+
+def _is_time(text: str) -> bool:
+    hours, sep, minutes = text.strip().partition(":")
+    ok = sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2
+    return bool(ok) and int(hours) < 24 and int(minutes) < 60
 
 
 def _split(value: object) -> object:
@@ -51,7 +63,52 @@ class NotifySettings(BaseModel):
 
 
 class ScheduleSettings(BaseModel):
+    """The weekly opening schedule for intakes, in local time (``timezone``)."""
+
     capacity: int = Field(1, ge=1)
+    days: CommaList = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    hours: CommaList = Field(default_factory=lambda: ["09:00-12:00", "13:00-16:00"])
+    intake_minutes: int = Field(45, ge=10, le=240)
+    modes: CommaList = Field(default_factory=lambda: ["office", "phone"])
+    office_address: str = ""
+    min_notice_hours: int = Field(2, ge=0)
+    horizon_days: int = Field(21, ge=1, le=120)
+    urgent_working_days: int = Field(3, ge=1)
+    reminder_hour: int = Field(18, ge=0, le=23)
+    timezone: str = "Europe/Amsterdam"
+
+    _split_lists = field_validator("days", "hours", "modes", mode="before")(_split)
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, value: list[str]) -> list[str]:
+        days = [d.lower()[:3] for d in value]
+        unknown = [d for d in days if d not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"unknown weekdays {unknown}; use {', '.join(WEEKDAYS)}")
+        return days
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: list[str]) -> list[str]:
+        spans = []
+        for span in value:
+            start, sep, end = span.partition("-")
+            if not sep or not (_is_time(start) and _is_time(end)):
+                raise ValueError(f"opening hours look like 09:00-12:00, not {span!r}")
+            start, end = _hhmm(start), _hhmm(end)
+            if start >= end:
+                raise ValueError(f"opening hours must end after they start: {span!r}")
+            spans.append(f"{start}-{end}")
+        return spans
+
+    @field_validator("modes")
+    @classmethod
+    def _modes(cls, value: list[str]) -> list[str]:
+        unknown = [m for m in value if m not in ("office", "phone")]
+        if unknown or not value:
+            raise ValueError("modes are office and/or phone")
+        return value
 
 
 class WidgetSettings(BaseModel):

@@ -16,15 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dialogs.ports import ConversationKey
 from dialogs.replies import RequestCallback
 from dialogs.state import ConversationState
+from webhook.booking.config import BookingConfig
+from webhook.booking.desk import SqlBookingDesk, active_row, cancel_booking
+from webhook.booking.payloads import staff_callback
 from webhook.db import writer
-from webhook.tables import callback_requests, conversations
+from webhook.outbox.store import enqueue
+from webhook.tables import bookings, callback_requests, conversations
 
 _STATE = select(conversations.c.state)
 
@@ -42,6 +46,10 @@ def lock_id(key: ConversationKey) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
+ERASED = "[gewist]"
+"""What stays of a name or phone number after erasure: the booking row keeps its counts."""
+
+
 @dataclass
 class SqlTurn:
     """A turn inside one open transaction."""
@@ -49,6 +57,11 @@ class SqlTurn:
     connection: AsyncConnection
     key: ConversationKey
     state: ConversationState | None
+    config: BookingConfig
+
+    @property
+    def bookings(self) -> SqlBookingDesk:
+        return SqlBookingDesk(self.connection, self.key, self.config)
 
     async def save(self, state: ConversationState) -> None:
         values = {
@@ -70,6 +83,17 @@ class SqlTurn:
         await self.connection.execute(statement)
 
     async def erase(self) -> None:
+        """Delete the conversation and call-backs; cancel and anonymise the bookings."""
+        now = datetime.now(UTC)
+        current = await active_row(self.connection, self.key)
+        if current is not None:
+            await cancel_booking(self.connection, current, self.config, now=now)
+        await self.connection.execute(
+            update(bookings)
+            .where(bookings.c.channel == self.key.channel)
+            .where(bookings.c.external_id == self.key.external_id)
+            .values(name=ERASED, phone=ERASED, email=None, external_id=ERASED, updated_at=now)
+        )
         await self.connection.execute(delete(conversations).where(_where(self.key)))
         await self.connection.execute(
             delete(callback_requests).where(
@@ -81,8 +105,11 @@ class SqlTurn:
 
     async def request_callback(self, request: RequestCallback) -> None:
         decision = request.decision
-        await self.connection.execute(
-            callback_requests.insert().values(
+        now = datetime.now(UTC)
+        result = await self.connection.execute(
+            callback_requests.insert()
+            .returning(*callback_requests.c)
+            .values(
                 channel=self.key.channel,
                 external_id=self.key.external_id,
                 phone=request.phone,
@@ -93,8 +120,19 @@ class SqlTurn:
                 rule_version=decision.rule_version if decision else None,
                 locale=self.state.locale if self.state else "nl",
                 status="open",
-                created_at=datetime.now(UTC),
+                created_at=now,
+                situation=request.situation,
+                energy=request.energy,
+                supplier=request.supplier,
             )
+        )
+        row = result.one()
+        await enqueue(
+            self.connection,
+            event="callback.requested",
+            payload=staff_callback(row),
+            targets=self.config.staff_targets,
+            now=now,
         )
 
 
@@ -105,8 +143,9 @@ def _insert_for(connection: AsyncConnection) -> Any:
 class SqlConversationStore:
     """Conversation state in the ``conversations`` table, as one JSON document per resident."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, config: BookingConfig | None = None) -> None:
         self.engine = engine
+        self.config = config or BookingConfig()
         self._writer = writer(engine)
         self._postgres = engine.dialect.name == "postgresql"
 
@@ -117,7 +156,7 @@ class SqlConversationStore:
                 await connection.execute(select(func.pg_advisory_xact_lock(lock_id(key))))
             raw = await connection.scalar(_STATE.where(_where(key)))
             state = None if raw is None else ConversationState.from_json(raw)
-            yield SqlTurn(connection, key, state)
+            yield SqlTurn(connection, key, state, self.config)
 
     async def get(self, key: ConversationKey) -> ConversationState | None:
         async with self.engine.connect() as connection:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import get_args
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dialogs.eligibility import REASON_TEXTS, decide
@@ -30,13 +30,15 @@ from dialogs.model import (
     EndNode,
     InputNode,
     LanguageNode,
+    OfferNode,
     Tree,
     WaitingNode,
 )
 from dialogs.render import render_replies
 from dialogs.replies import ConversationFinished, EraseData, Reply, RequestCallback
 from dialogs.state import ConversationState
-from dialogs.text import Bullets, Msg, Verbatim
+from dialogs.testing import SettlingEngine, agenda_with_slots
+from dialogs.text import Bullets, Msg, Verbatim, When
 
 COMMANDS: tuple[CommandName, ...] = get_args(CommandName)
 _TREE = load_tree()
@@ -47,15 +49,22 @@ ALL_OPTION_IDS = sorted(
     | {f"cmd:{name}" for name in COMMANDS}
 )
 DETOUR_NODES = ("person_phone", "person_time", "person_done", "switch_language")
+ONLY_IN_DETOURS = (
+    "switch_language",
+    "appointment_show",
+    "appointment_cancel_check",
+    "no_appointment",
+)
 QUESTIONS = [
-    *(n for n in WAITING_NODES if n != "switch_language"),
-    *(f"{n}+detour" for n in DETOUR_NODES),
+    *(n for n in WAITING_NODES if n not in ONLY_IN_DETOURS),
+    *(f"{n}+detour" for n in sorted({*DETOUR_NODES, *ONLY_IN_DETOURS})),
 ]
 """Every waiting node; the call-back and language questions also as a detour."""
 SAMPLE_INPUT = {
     "postcode": "1315 AB 12",
     "phone": "06 12345678",
     "email": "jan@example.nl",
+    "name": "Fatima de Vries",
     "text": "Jan",
 }
 
@@ -270,9 +279,10 @@ def test_budgetbeheer_is_explained_before_it_is_asked(talk: Talk) -> None:
     assert said.index(intro) < said.index(budget)
 
 
-def test_booking_request_after_eligible(talk: Talk) -> None:
-    talk(*TO_ELIGIBLE, OptionChosen("eligible:book"))
-    assert talk.at == "appointment_phone"
+def test_no_free_slot_makes_an_urgent_callback_request(tree: Tree, now: datetime) -> None:
+    talk = Talk(SettlingEngine(Engine(tree), agenda_with_slots(now, days=0)), now)
+    talk(*TO_ELIGIBLE, OptionChosen("eligible:book"), OptionChosen("mode:office"))
+    assert talk.at == "appointment_phone", "no free day: a caseworker calls instead"
     step = talk(TextEntered("06-12345678"), OptionChosen("appointment_time:morning"))
     assert talk.at == "appointment_done"
     assert talk.state is not None and talk.state.ended
@@ -398,11 +408,13 @@ def test_back_restores_an_overwritten_answer(talk: Talk) -> None:
     talk(*TO_SITUATION, CommandGiven("person"), TextEntered("0612345678"))
     talk(*choose("callback_time:any", "person_done:continue"))
     assert talk.answers["phone"] == "+31612345678"
-    talk(*TO_ELIGIBLE[len(TO_SITUATION) :], OptionChosen("eligible:book"))
-    talk(TextEntered("036 123 4567"))
+    talk(*TO_ELIGIBLE[len(TO_SITUATION) :], *choose("eligible:book", "mode:office"))
+    talk(OptionChosen(button_ids(talk.last.replies[-1])[0]))  # the first free day
+    talk(OptionChosen(button_ids(talk.last.replies[-1])[0]))  # its first time
+    talk(TextEntered("Fatima de Vries"), TextEntered("036 123 4567"))
     assert talk.answers["phone"] == "+31361234567"
     talk(CommandGiven("back"))
-    assert talk.at == "appointment_phone"
+    assert talk.at == "booking_phone"
     assert talk.answers["phone"] == "+31612345678", "the earlier number is back"
 
 
@@ -673,6 +685,10 @@ def _explore(engine: Engine, now: datetime) -> dict[str, ConversationState]:
         seen.add(key)
         found.setdefault(state.node + ("+detour" if state.return_to else ""), state)
         node = engine.tree.nodes[state.node]
+        if state.node == "booked":  # /afspraak works after the end too
+            after = engine.step(state, CommandGiven("appointment"), now=now).state
+            if after is not None:
+                queue.append(after)
         if not isinstance(node, WaitingNode):
             continue
         events: list[Event] = [OptionChosen(b.id) for b in engine.buttons(state)]
@@ -682,6 +698,8 @@ def _explore(engine: Engine, now: datetime) -> dict[str, ConversationState]:
             events.append(CommandGiven("language"))
         if state.node == "situation":
             events.append(CommandGiven("person"))
+        if state.node in {"eligible", "booking_mode"}:
+            events.append(CommandGiven("appointment"))
         for event in events:
             after = engine.step(state, event, now=now).state
             if after is not None:
@@ -690,8 +708,10 @@ def _explore(engine: Engine, now: datetime) -> dict[str, ConversationState]:
 
 
 @pytest.fixture(scope="module")
-def reached(engine: Engine, now: datetime) -> dict[str, ConversationState]:
-    return _explore(engine, now)
+def reached(tree: Tree, now: datetime) -> dict[str, ConversationState]:
+    found = _explore(SettlingEngine(Engine(tree), agenda_with_slots(now)), now)
+    full = _explore(SettlingEngine(Engine(tree), agenda_with_slots(now, days=0)), now)
+    return {**full, **found}  # a full agenda leads to the call-back questions
 
 
 def test_a_resident_can_reach_every_question(reached: dict[str, ConversationState]) -> None:
@@ -789,7 +809,7 @@ def test_every_question_can_be_constructed_and_asked(
     [reply] = engine.current(state)
     node = engine.tree.nodes[node_id]
     assert reply.buttons == engine.buttons(state)
-    if not isinstance(node, InputNode):
+    if not isinstance(node, InputNode | OfferNode):  # offers come from the agenda, on entry
         assert reply.buttons, "a question answered with buttons shows them"
     for event in (NonTextReceived("photo"), TextEntered("blabla"), CommandGiven("back")):
         assert_sensible(engine, engine.step(state, event, now=now))
@@ -830,7 +850,11 @@ EVENTS: st.SearchStrategy[Event] = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],  # the agenda may fill up
+)
 @given(data=st.data())
 def test_random_events_never_break_the_engine(
     engine: Engine, now: datetime, data: st.DataObject

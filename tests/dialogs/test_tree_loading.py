@@ -13,7 +13,7 @@ import yaml
 
 from dialogs.eligibility import OUTCOMES
 from dialogs.languages import LANGUAGE_NAMES
-from dialogs.loader import DEFAULT_TREE_DIR, load_tree
+from dialogs.loader import REQUIRED_MESSAGES, DEFAULT_TREE_DIR, load_tree
 from dialogs.model import CommandName, DecisionNode, EndNode, Tree, WaitingNode
 from dialogs.problems import TreeError, TreeProblem
 
@@ -69,18 +69,7 @@ def minimal_tree(**nodes: dict[str, Any]) -> dict[str, Any]:
         "start": "ask",
         "restart": "ask",
         "commands": {"back": {"label": "Terug", "words": ["terug"]}},
-        "messages": {
-            key: f"tekst {key}"
-            for key in (
-                "progress",
-                "not_understood",
-                "text_only",
-                "stale_button",
-                "first_question",
-                "reasons_intro",
-                "still_there",
-            )
-        },
+        "messages": {key: f"tekst {key}" for key in REQUIRED_MESSAGES},
         "nodes": {
             "ask": {
                 "kind": "choice",

@@ -1,0 +1,1 @@
+"""Intake slots and bookings: the booking domain (no aiogram, no FastAPI)."""
