@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from dialogs.booking import BookRequest
-
 from dialogs.eligibility import Decision
 from dialogs.model import InputKind
 from dialogs.text import Text

@@ -38,7 +38,7 @@ from dialogs.render import render_replies
 from dialogs.replies import ConversationFinished, EraseData, Reply, RequestCallback
 from dialogs.state import ConversationState
 from dialogs.testing import SettlingEngine, agenda_with_slots
-from dialogs.text import Bullets, Msg, Verbatim, When
+from dialogs.text import Bullets, Msg, Verbatim
 
 COMMANDS: tuple[CommandName, ...] = get_args(CommandName)
 _TREE = load_tree()

@@ -13,7 +13,7 @@ import yaml
 
 from dialogs.eligibility import OUTCOMES
 from dialogs.languages import LANGUAGE_NAMES
-from dialogs.loader import REQUIRED_MESSAGES, DEFAULT_TREE_DIR, load_tree
+from dialogs.loader import DEFAULT_TREE_DIR, REQUIRED_MESSAGES, load_tree
 from dialogs.model import CommandName, DecisionNode, EndNode, Tree, WaitingNode
 from dialogs.problems import TreeError, TreeProblem
 
