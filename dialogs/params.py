@@ -10,7 +10,7 @@ from dialogs.model import Tree
 from dialogs.state import ConversationState
 from dialogs.text import Msg, Param, When
 
-DERIVED = frozenset({"when", "place", "email", "reference"})
+DERIVED = frozenset({"when", "slot_when", "place", "email", "reference"})
 _FORMATTER = string.Formatter()
 
 
@@ -33,8 +33,8 @@ def message(text: str, state: ConversationState, tree: Tree) -> Msg:
 
 def _value(name: str, state: ConversationState, tree: Tree) -> Param:
     a = state.answers
-    if name == "when":
-        start = a.get("booking_start") or a.get("slot_start") or ""
+    if name in ("when", "slot_when"):  # the booking's time, or the time just chosen
+        start = a.get("booking_start" if name == "when" else "slot_start", "")
         try:
             return When(datetime.fromisoformat(start), "full")
         except ValueError:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_date, format_time
 
 from dialogs.model import InputKind
 from dialogs.ports import Translator
@@ -63,13 +63,11 @@ def render_text(text: Text, locale: str, translator: Translator) -> str:
 def format_when(when: When, locale: str) -> str:
     """A date or time in the reader's language; times in the zone they carry."""
     value = when.value
+    day = format_date(value, format="full", locale=locale)  # weekday, day, month and year
     if when.style == "day" or not isinstance(value, datetime):
-        return str(format_skeleton("MMMMEEEEd", value, locale=locale))
-    if when.style == "time":
-        return str(format_time(value, format="short", tzinfo=value.tzinfo, locale=locale))
-    day = format_skeleton("MMMMEEEEd", value, locale=locale)
+        return str(day)
     time = format_time(value, format="short", tzinfo=value.tzinfo, locale=locale)
-    return f"{day}, {time}"
+    return str(time) if when.style == "time" else f"{day}, {time}"
 
 
 def _param(value: Param, locale: str, translator: Translator) -> str:

@@ -54,6 +54,7 @@ ONLY_IN_DETOURS = (
     "appointment_show",
     "appointment_cancel_check",
     "no_appointment",
+    "move_summary",
 )
 QUESTIONS = [
     *(n for n in WAITING_NODES if n not in ONLY_IN_DETOURS),
@@ -675,11 +676,16 @@ def _explore(engine: Engine, now: datetime) -> dict[str, ConversationState]:
     first = engine.step(None, Started(), now=now).state
     assert first is not None
     found: dict[str, ConversationState] = {}
-    seen: set[tuple[str, str | None, str]] = set()
+    seen: set[tuple[str, str | None, str, str | None]] = set()
     queue = deque([first])
     while queue:
         state = queue.popleft()
-        key = (state.node, state.answers.get("situation"), decide(state.answers).outcome)
+        key = (
+            state.node,
+            state.answers.get("situation"),
+            decide(state.answers).outcome,
+            state.return_to,
+        )
         if key in seen:
             continue
         seen.add(key)
