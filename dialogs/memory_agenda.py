@@ -35,6 +35,8 @@ class MemoryAgenda:
         default_factory=dict
     )
     address: str = "Stadhuisplein 1"
+    always_taken: bool = False
+    """For tests: every booking finds its slot taken meanwhile (by someone elsewhere)."""
     _counter: int = 0
 
     def add(self, offer: SlotOffer, capacity: int = 1) -> None:
@@ -76,7 +78,7 @@ class MemoryDesk:
             slot_id, info, _ = existing
             return Booked(info, new=False) if slot_id == request.slot_id else HasOtherBooking(info)
         slot = self.agenda.slots.get(request.slot_id)
-        if slot is None or slot.booked >= slot.capacity:
+        if slot is None or slot.booked >= slot.capacity or self.agenda.always_taken:
             return SlotTaken()
         slot.booked += 1
         offer = slot.offer

@@ -61,6 +61,8 @@ class Turn:
     locale: str
     ended: bool
     erased: bool = False
+    reference: str | None = None
+    """The reference of the resident's booking, once the conversation knows one."""
 
 
 class ConversationService:
@@ -97,6 +99,7 @@ class ConversationService:
             locale=locale,
             ended=step.state is None or step.state.ended,
             erased=step.state is None,
+            reference=_reference(step.state),
         )
 
     async def current(self, key: ConversationKey) -> Turn | None:
@@ -106,7 +109,7 @@ class ConversationService:
             return None
         replies = self.engine.current(state)
         messages = render_replies(replies, state.locale, self.translator)
-        return Turn(messages, state.locale, state.ended)
+        return Turn(messages, state.locale, state.ended, reference=_reference(state))
 
     async def state(self, key: ConversationKey) -> ConversationState | None:
         return await self.store.get(key)
@@ -189,6 +192,10 @@ async def _effect(tx: TurnTx, effect: Effect) -> None:
             log.info("conversation finished", extra={"node": node, "outcome": outcome})
         case _:  # queries are answered in _step
             pass
+
+
+def _reference(state: ConversationState | None) -> str | None:
+    return state.answers.get("booking_reference") if state is not None else None
 
 
 def _locale_of(

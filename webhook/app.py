@@ -5,13 +5,16 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from webhook import errors, widget_api
+from webhook import errors, staff, widget_api
 from webhook.compose import open_backend
 from webhook.deps import Components
+from webhook.jobs import background_jobs
 from webhook.settings import Settings
+from webhook.staff.demo import announce, start_demo
 from webhook.widget_api import WidgetLimits
 from webhook.widget_sessions import WidgetSessions
 
@@ -19,17 +22,31 @@ DESCRIPTION = """
 WeerAan helps residents of Almere whose gas or electricity was cut off: it checks whether
 they can be reconnected without a deposit and books an intake with PLANgroep.
 
-The **widget API** (`/api/chat`) is what the website chat uses. Errors are JSON
+The **widget API** (`/api/chat`) is what the website chat uses. The **staff API**
+(`/api/staff`, `Authorization: Bearer <staff token>` from `weeraan staff add NAME`) is
+what caseworkers' tools use; the dashboard at `/staff/` shows the same. Errors are JSON
 `{"error": code, "message": text}`.
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, demo: bool = False, base_url: str | None = None
+) -> FastAPI:
+    """The app; ``demo`` seeds slots and prints a staff login for ``base_url`` at start-up."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_backend(settings) as backend:
+        async with (
+            open_backend(settings) as backend,
+            background_jobs(
+                settings=settings,
+                db=backend.db,
+                config=backend.config,
+                translator=backend.service.translator,
+                clock=backend.service.clock,
+            ),
+        ):
             app.state.components = Components(
                 settings=settings,
                 db=backend.db,
@@ -38,7 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 widget_limits=WidgetLimits(
                     settings.widget.rate_per_ip_minute, settings.widget.rate_per_minute
                 ),
+                booking=backend.config,
             )
+            if demo:
+                login = await start_demo(backend.db, backend.config, now=datetime.now(UTC))
+                announce(login, settings.public_url or base_url or "http://127.0.0.1:8000")
             # Start-up objects live for the whole process: keep them out of every later
             # full garbage collection (measured: ~100 ms pauses otherwise).
             gc.collect()
@@ -49,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(widget_api.router)
     app.add_middleware(errors.BodyLimit)
+    staff.install(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -36,6 +36,7 @@ class Backend:
     db: AsyncEngine
     store: SqlConversationStore
     service: ConversationService
+    config: BookingConfig
 
 
 def build_service(
@@ -64,6 +65,6 @@ async def open_backend(settings: Settings, clock: Clock = utc_now) -> AsyncItera
         config = BookingConfig.from_settings(settings)
         await ensure_slots(db, config, now=clock())
         store = SqlConversationStore(db, config)
-        yield Backend(db, store, build_service(settings, store, clock))
+        yield Backend(db, store, build_service(settings, store, clock), config)
     finally:
         await db.dispose()

@@ -9,6 +9,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.service import ConversationService
+from webhook.booking.config import BookingConfig
 from webhook.settings import Settings
 from webhook.widget_sessions import WidgetSessions
 
@@ -23,6 +24,7 @@ class Components:
     service: ConversationService
     widget_sessions: WidgetSessions
     widget_limits: WidgetLimits
+    booking: BookingConfig
 
 
 def get_components(request: Request) -> Components:

@@ -13,6 +13,7 @@ from dialogs.languages import from_accept_language
 from dialogs.ports import ConversationKey
 from dialogs.render import MessageView
 from dialogs.service import ConversationService, Turn
+from webhook.booking.calendar import latest_calendar
 from webhook.deps import get_components
 from webhook.errors import ApiError, responses
 from webhook.ratelimit import RateLimiter
@@ -69,18 +70,28 @@ class MessageOut(BaseModel):
     @classmethod
     def of(cls, view: MessageView) -> MessageOut:
         options = [OptionOut(id=o.id, label=o.label) for o in view.options]
-        return cls(text=view.text, options=options, input=view.input)
+        kind = "text" if view.input == "name" else view.input  # the API's four input kinds
+        return cls(text=view.text, options=options, input=kind)
 
 
 class TurnOut(BaseModel):
     messages: list[MessageOut]
     locale: str
     ended: bool
+    calendar: str | None = Field(
+        None, description="Once an intake is booked: where to download its .ics (same token)"
+    )
 
     @classmethod
-    def of(cls, turn: Turn) -> TurnOut:
+    def of(cls, turn: Turn, key: ConversationKey) -> TurnOut:
         messages = [MessageOut.of(m) for m in turn.messages]
-        return cls(messages=messages, locale=turn.locale, ended=turn.ended)
+        calendar = f"{router.prefix}/sessions/{key.external_id}/calendar.ics"
+        return cls(
+            messages=messages,
+            locale=turn.locale,
+            ended=turn.ended,
+            calendar=calendar if turn.reference else None,
+        )
 
 
 class SessionCreated(BaseModel):
@@ -171,7 +182,7 @@ async def create_session(
 )
 async def send_message(body: Incoming, key: Session, service: Service) -> TurnOut:
     """Send typed text or a pressed button; the answer holds the bot's next messages."""
-    return TurnOut.of(await service.handle(key, body.event()))
+    return TurnOut.of(await service.handle(key, body.event()), key)
 
 
 @router.get(
@@ -185,7 +196,26 @@ async def resume(request: Request, key: Session, service: Service) -> TurnOut:
     turn = await service.current(key)
     if turn is None:
         turn = await service.start(key, source="widget")
-    return TurnOut.of(turn)
+    return TurnOut.of(turn, key)
+
+
+@router.get(
+    "/sessions/{session_id}/calendar.ics",
+    response_class=Response,
+    dependencies=[LimitIp],
+    responses={
+        200: {"content": {"text/calendar": {}}, "description": "The intake as an .ics file"},
+        **responses(401, 404, 429),
+    },
+)
+async def calendar(request: Request, key: Session, service: Service) -> Response:
+    """The booked intake as a calendar file (a cancelled one has ``METHOD:CANCEL``)."""
+    components = get_components(request)
+    ics = await latest_calendar(components.db, key, components.booking, service.translator)
+    if ics is None:
+        raise ApiError(404, "no_booking", "This conversation has no booked intake.")
+    headers = {"Content-Disposition": 'attachment; filename="afspraak.ics"'}
+    return Response(ics, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
 @router.delete(

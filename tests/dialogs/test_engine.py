@@ -717,7 +717,10 @@ def _explore(engine: Engine, now: datetime) -> dict[str, ConversationState]:
 def reached(tree: Tree, now: datetime) -> dict[str, ConversationState]:
     found = _explore(SettlingEngine(Engine(tree), agenda_with_slots(now)), now)
     full = _explore(SettlingEngine(Engine(tree), agenda_with_slots(now, days=0)), now)
-    return {**full, **found}  # a full agenda leads to the call-back questions
+    busy = agenda_with_slots(now)
+    busy.always_taken = True  # every confirmation loses its slot to someone else
+    taken = _explore(SettlingEngine(Engine(tree), busy), now)
+    return {**taken, **full, **found}
 
 
 def test_a_resident_can_reach_every_question(reached: dict[str, ConversationState]) -> None:

@@ -146,7 +146,9 @@ def assert_message(message: Any) -> None:
 
 
 def assert_turn(body: Any) -> dict[str, Any]:
-    assert set(body) == {"messages", "locale", "ended"}
+    # PRODUCT.md's three fields, plus ``calendar``: the .ics link once an intake is booked.
+    assert set(body) == {"messages", "locale", "ended", "calendar"}
+    assert body["calendar"] is None or body["calendar"].endswith("/calendar.ics")
     assert isinstance(body["ended"], bool)
     assert isinstance(body["locale"], str)
     assert body["messages"]
@@ -697,7 +699,7 @@ class TestRateLimits:
 # -- OpenAPI --------------------------------------------------------------------------------
 
 
-async def test_openapi_documents_the_four_routes_and_their_errors(
+async def test_openapi_documents_the_routes_and_their_errors(
     client: httpx.AsyncClient,
 ) -> None:
     response = await client.get("/openapi.json")
@@ -709,6 +711,7 @@ async def test_openapi_documents_the_four_routes_and_their_errors(
         (f"{SESSIONS}/{{session_id}}/messages", "post"): {"200", "401", "404", "413", "422", "429"},
         (f"{SESSIONS}/{{session_id}}", "get"): {"200", "401", "404", "429"},
         (f"{SESSIONS}/{{session_id}}", "delete"): {"204", "401", "404", "429"},
+        (f"{SESSIONS}/{{session_id}}/calendar.ics", "get"): {"200", "401", "404", "429"},
     }
     documented = {
         (path, method)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from webhook.outbox.configured import configured_targets, enabled_staff_targets
 from webhook.outbox.store import Target
 from webhook.settings import ScheduleSettings, Settings
 
@@ -26,17 +27,11 @@ class BookingConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BookingConfig:
-        telegram, smtp, notify = settings.telegram, settings.smtp, settings.notify
-        staff: list[Target] = []
-        if telegram.token and telegram.staff_chat_id is not None:
-            staff.append("staff_telegram")
-        if smtp.host and notify.email_to:
-            staff.append("staff_email")
-        if notify.webhook_url and notify.webhook_secret:
-            staff.append("staff_webhook")
+        """Only targets with a deliverer get outbox rows (``configured_targets``)."""
+        configured = configured_targets(settings)
         return cls(
             schedule=settings.schedule,
-            staff_targets=tuple(staff),
-            resident_email=bool(smtp.host),
-            resident_telegram=telegram.token is not None,
+            staff_targets=enabled_staff_targets(settings),
+            resident_email="resident_email" in configured,
+            resident_telegram="resident_telegram" in configured,
         )
