@@ -9,7 +9,7 @@ PORT ?= 8000
 .PHONY: run test check format i18n catalogs tree readme clean
 
 run: $(VENV)/.installed catalogs
-	$(BIN)/weeraan serve --host $(HOST) --port $(PORT)
+	$(BIN)/weeraan serve --demo --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test catalogs check
 	$(BIN)/pytest

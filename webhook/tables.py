@@ -164,3 +164,12 @@ audit_log = Table(
     Column("subject", String(64), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, index=True),
 )
+
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("staff_id", Integer, ForeignKey("staff.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)

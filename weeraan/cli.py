@@ -1,4 +1,4 @@
-"""The ``weeraan`` command line: serve, chat, tree check/render, db upgrade."""
+"""The ``weeraan`` command line: serve, chat, tree check/render, db upgrade, staff."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the backend: widget API, webhook, dashboard")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed slots for the next 10 working days and print a staff login",
+    )
 
     chat = commands.add_parser("chat", help="talk with WeerAan in this terminal")
     chat.add_argument("--lang", default=None, help="language code, e.g. nl, en, uk, tr, ar, pl")
@@ -35,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
+
+    staff = commands.add_parser("staff", help="caseworkers who may use the dashboard and API")
+    staff_actions = staff.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = staff_actions.add_parser("add", help="add a caseworker and print their token once")
+    add.add_argument("name")
+    staff_actions.add_parser("list", help="list caseworkers (names only, never tokens)")
+    revoke = staff_actions.add_parser("revoke", help="revoke a caseworker's token and sessions")
+    revoke.add_argument("name")
     return parser
 
 
@@ -46,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _tree(args.action, args.dir)
         settings = Settings()
         if args.command == "serve":
-            return _serve(settings, args.host, args.port)
+            return _serve(settings, args.host, args.port, demo=args.demo)
+        if args.command == "staff":
+            return asyncio.run(_staff(settings, args.action, getattr(args, "name", "")))
         if args.command == "chat":
             from weeraan.chat import run_chat
 
@@ -72,14 +87,32 @@ def _tree(action: str, directory: Path | None) -> int:
     return 0
 
 
-def _serve(settings: Settings, host: str, port: int) -> int:
+def _serve(settings: Settings, host: str, port: int, *, demo: bool = False) -> int:
     import uvicorn
 
     from webhook.app import create_app
 
     logging.getLogger().setLevel(settings.log_level)
-    uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="info")
+    shown_host = f"[{host}]" if ":" in host else host
+    app = create_app(settings, demo=demo, base_url=f"http://{shown_host}:{port}")
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
     return 0
+
+
+async def _staff(settings: Settings, action: str, name: str) -> int:
+    from webhook.staff import admin
+
+    def out(text: str) -> None:
+        print(text, flush=True)
+
+    def err(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    if action == "add":
+        return await admin.add_command(settings, name, out, err)
+    if action == "revoke":
+        return await admin.revoke_command(settings, name, out, err)
+    return await admin.list_command(settings, out, err)
 
 
 async def _db_upgrade(settings: Settings) -> int:

@@ -34,9 +34,20 @@ EVERY_DAY = {
 }
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Both databases; PostgreSQL's is migrated and emptied by its fixture (sync on purpose)."""
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_db")
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    sqlite: str = request.getfixturevalue("sqlite_url")
+    return sqlite
+
+
 @pytest.fixture
-async def api(sqlite_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(database_url=sqlite_url, widget=GENEROUS, schedule=EVERY_DAY)
+async def api(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(database_url=database_url, widget=GENEROUS, schedule=EVERY_DAY)
     async with running(settings) as app, connect(app) as http:
         yield http
 
