@@ -113,6 +113,29 @@ class TestChat:
 
         assert conversations(database(tmp_path)) == [("terminal", "goodbye", "nl", 1)]
 
+    def test_an_intake_is_booked_in_the_terminal(self, tmp_path: Path) -> None:
+        answers = [
+            "1", "Akkoord", "Nee", "Nee", "Ik ben afgesloten", "Gas", "1315 AB 12", "1", "1",
+            "1",  # budgetbeheer: Ja
+            "1",  # afspraak maken
+            "Op kantoor", "1", "1", "Fatima de Vries", "06 12345678", "Geen e-mail", "1",
+        ]  # fmt: skip
+        every_day = {"WEERAAN_SCHEDULE__DAYS": "mon,tue,wed,thu,fri,sat,sun",
+                     "WEERAAN_SCHEDULE__HOURS": "00:00-23:59",
+                     "WEERAAN_SCHEDULE__MIN_NOTICE_HOURS": "0"}  # fmt: skip
+        result = weeraan("chat", tmp_path=tmp_path, stdin="\n".join(answers) + "\n", env=every_day)
+        assert result.returncode == 0, result.stderr
+        assert "Uw afspraak staat vast." in result.stdout
+        assert re.search(r"Uw nummer: WA-[2-9A-Z]{4}", result.stdout)
+        connection = sqlite3.connect(database(tmp_path))
+        try:
+            rows = connection.execute("SELECT channel, status, name FROM bookings").fetchall()
+            events = connection.execute("SELECT COUNT(*) FROM outbox").fetchone()
+        finally:
+            connection.close()
+        assert rows == [("terminal", "active", "Fatima de Vries")]
+        assert events == (0,), "no notification target is configured in this test"
+
     def test_lang_is_accepted_and_junk_is_asked_again(self, tmp_path: Path) -> None:
         junk = ["xyzzy", "999", "0", "!!!"]
         result = weeraan("chat", "--lang", "en", tmp_path=tmp_path, stdin="\n".join(junk) + "\n")
