@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,7 +57,7 @@ def render_text(text: Text, locale: str, translator: Translator) -> str:
             return format_when(text, locale)
         case Msg():
             params = {k: _param(v, locale, translator) for k, v in text.params}
-            return _format(translator.gettext(locale, text.msgid), text.msgid, params)
+            return fill(translator.gettext(locale, text.msgid), text.msgid, params)
 
 
 def format_when(when: When, locale: str) -> str:
@@ -76,7 +76,7 @@ def _param(value: Param, locale: str, translator: Translator) -> str:
     return render_text(value, locale, translator)
 
 
-def _format(translated: str, msgid: str, params: dict[str, str]) -> str:
+def fill(translated: str, msgid: str, params: Mapping[str, str]) -> str:
     """Fill in named parameters; a broken translation falls back to the Dutch source."""
     if not params:
         return translated

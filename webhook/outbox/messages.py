@@ -9,7 +9,6 @@ the edge; dates and times are formatted by Babel (CLDR) in Europe/Amsterdam.
 from __future__ import annotations
 
 import html
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,11 +20,11 @@ from babel.dates import format_date, format_time
 
 from dialogs.languages import DEFAULT_LOCALE
 from dialogs.ports import Translator
+from dialogs.render import fill
 from dialogs.text import N_
 
 AMSTERDAM: Final = ZoneInfo("Europe/Amsterdam")
 NOTHING: Final = "—"
-_FORMATTER = string.Formatter()
 
 # -- dates ----------------------------------------------------------------------------------
 
@@ -299,12 +298,4 @@ def resident_text(
 
 def translate(translator: Translator, locale: str, msgid: str, **params: str) -> str:
     """Translate and fill in; a translation with broken placeholders falls back to Dutch."""
-    translated = translator.gettext(locale, msgid)
-    for candidate in (translated, msgid):
-        try:
-            fields = {name for _, name, _, _ in _FORMATTER.parse(candidate) if name is not None}
-            if fields <= params.keys():
-                return candidate.format_map(params)
-        except (ValueError, IndexError, KeyError):
-            continue
-    return msgid
+    return fill(translator.gettext(locale, msgid), msgid, params)
