@@ -1,0 +1,1 @@
+"""The Telegram adapter: aiogram routers that turn updates into events and render replies."""

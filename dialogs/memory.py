@@ -23,7 +23,9 @@ from dialogs.state import ConversationState
 class _MemoryTx:
     state: ConversationState | None
     bookings: MemoryDesk
+    handled: set[str]
     saved: str | None = None
+    tokens: set[str] = field(default_factory=set)
     erased: bool = False
     callbacks: list[RequestCallback] = field(default_factory=list)
 
@@ -37,6 +39,12 @@ class _MemoryTx:
     async def request_callback(self, request: RequestCallback) -> None:
         self.callbacks.append(request)
 
+    async def first_time(self, token: str) -> bool:
+        if token in self.handled or token in self.tokens:
+            return False
+        self.tokens.add(token)
+        return True
+
 
 @dataclass
 class MemoryStore:
@@ -45,6 +53,7 @@ class MemoryStore:
         default_factory=lambda: defaultdict(list)
     )
     agenda: MemoryAgenda = field(default_factory=MemoryAgenda)
+    handled: set[str] = field(default_factory=set)
     _locks: defaultdict[ConversationKey, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -52,7 +61,7 @@ class MemoryStore:
     @asynccontextmanager
     async def turn(self, key: ConversationKey) -> AsyncIterator[_MemoryTx]:
         async with self._locks[key]:
-            tx = _MemoryTx(await self.get(key), self.agenda.desk(key))
+            tx = _MemoryTx(await self.get(key), self.agenda.desk(key), self.handled)
             yield tx
             self._commit(key, tx)
 
@@ -64,6 +73,7 @@ class MemoryStore:
             self.rows[key] = tx.saved
         if tx.callbacks:
             self.callbacks[key].extend(tx.callbacks)
+        self.handled |= tx.tokens
 
     async def get(self, key: ConversationKey) -> ConversationState | None:
         raw = self.rows.get(key)

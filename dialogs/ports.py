@@ -66,6 +66,10 @@ class TurnTx(Protocol):
     async def request_callback(self, request: RequestCallback) -> None:
         """Record that a caseworker should call this resident back."""
 
+    async def first_time(self, token: str) -> bool:
+        """Record ``token`` (e.g. a Telegram update id) as handled in this turn's transaction;
+        ``False`` if it was handled before, so a redelivered update changes nothing."""
+
 
 class ConversationStore(Protocol):
     """Keeps conversations; turns of one resident never interleave."""

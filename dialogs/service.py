@@ -63,6 +63,8 @@ class Turn:
     erased: bool = False
     reference: str | None = None
     """The reference of the resident's booking, once the conversation knows one."""
+    duplicate: bool = False
+    """The event was handled before (``once``): nothing happened now."""
 
 
 class ConversationService:
@@ -86,10 +88,29 @@ class ConversationService:
         """Begin a new conversation (replacing any earlier one of the same key)."""
         return await self.handle(key, Started(locale, source))
 
-    async def handle(self, key: ConversationKey, event: Event) -> Turn:
-        """Apply one event from the resident and return what to show them."""
+    async def handle(
+        self,
+        key: ConversationKey,
+        event: Event,
+        *,
+        locale_hint: str | None = None,
+        once: str | None = None,
+    ) -> Turn:
+        """Apply one event from the resident and return what to show them.
+
+        ``locale_hint`` (e.g. Telegram's ``language_code``) picks the language when this is
+        the resident's first message; after that the conversation's own language counts.
+        ``once`` (e.g. ``telegram:<update_id>``) makes a redelivered event a no-op: it is
+        recorded in the same transaction as the turn, and a second time nothing happens.
+        """
         async with self.store.turn(key) as tx:
             before = tx.state
+            if once is not None and not await tx.first_time(once):
+                locale = before.locale if before else self.engine.normalise_locale(locale_hint)
+                ended = before is None or before.ended
+                return Turn((), locale, ended, duplicate=True)
+            if before is None and not isinstance(event, Started):
+                event = Started(locale=locale_hint)
             event = self._understand(before, event)
             step = await settle(self.engine, tx.bookings, before, event, now=self.clock())
             await self._carry_out(tx, step)

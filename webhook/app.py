@@ -15,6 +15,9 @@ from webhook.deps import Components
 from webhook.jobs import background_jobs
 from webhook.settings import Settings
 from webhook.staff.demo import announce, start_demo
+from webhook.telegram import route as telegram_route
+from webhook.telegram.runtime import register_webhook, telegram_runtime
+from webhook.telegram.updates import UpdateLog
 from webhook.widget_api import WidgetLimits
 from webhook.widget_sessions import WidgetSessions
 
@@ -39,12 +42,14 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
             open_backend(settings) as backend,
+            telegram_runtime(settings, backend.service) as telegram,
             background_jobs(
                 settings=settings,
                 db=backend.db,
                 config=backend.config,
                 translator=backend.service.translator,
                 clock=backend.service.clock,
+                bot=telegram.bot if telegram else None,
             ),
         ):
             app.state.components = Components(
@@ -56,7 +61,11 @@ def create_app(
                     settings.widget.rate_per_ip_minute, settings.widget.rate_per_minute
                 ),
                 booking=backend.config,
+                telegram_updates=UpdateLog(backend.db),
+                telegram=telegram,
             )
+            if telegram is not None:
+                await register_webhook(telegram, settings)
             if demo:
                 login = await start_demo(backend.db, backend.config, now=datetime.now(UTC))
                 announce(login, settings.public_url or base_url or "http://127.0.0.1:8000")
@@ -69,6 +78,7 @@ def create_app(
     app = FastAPI(title="WeerAan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
     app.include_router(widget_api.router)
+    app.include_router(telegram_route.router)
     app.add_middleware(errors.BodyLimit)
     staff.install(app)
 

@@ -14,6 +14,8 @@ from webhook.settings import Settings
 from webhook.widget_sessions import WidgetSessions
 
 if TYPE_CHECKING:
+    from webhook.telegram.runtime import TelegramRuntime
+    from webhook.telegram.updates import UpdateLog
     from webhook.widget_api import WidgetLimits
 
 
@@ -25,6 +27,8 @@ class Components:
     widget_sessions: WidgetSessions
     widget_limits: WidgetLimits
     booking: BookingConfig
+    telegram_updates: UpdateLog
+    telegram: TelegramRuntime | None = None
 
 
 def get_components(request: Request) -> Components:

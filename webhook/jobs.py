@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.ports import Translator
@@ -20,6 +21,7 @@ from webhook.booking.config import BookingConfig
 from webhook.booking.reminders import send_due_reminders
 from webhook.booking.schedule_job import ensure_slots
 from webhook.outbox.targets import build_deliverers, close_deliverers, quiet_leaky_loggers
+from webhook.outbox.telegram_target import Keyboard
 from webhook.outbox.worker import OutboxWorker
 from webhook.settings import Settings
 
@@ -51,10 +53,12 @@ async def background_jobs(
     config: BookingConfig,
     translator: Translator,
     clock: Callable[[], datetime],
+    bot: Bot | None = None,
+    staff_keyboard: Keyboard | None = None,
 ) -> AsyncIterator[OutboxWorker]:
     """Run the jobs while the block runs; stop them cleanly after it."""
     quiet_leaky_loggers()
-    deliverers = build_deliverers(settings, translator)
+    deliverers = build_deliverers(settings, translator, bot=bot, staff_keyboard=staff_keyboard)
     worker = OutboxWorker(db, deliverers, clock=clock)
     stop = asyncio.Event()
     tasks = [

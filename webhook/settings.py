@@ -45,6 +45,10 @@ class TelegramSettings(BaseModel):
     rate_global: float = 30.0
     rate_per_chat: float = 1.0
     rate_per_group_minute: int = 20
+    allowed_updates: CommaList = Field(default_factory=lambda: ["message", "callback_query"])
+    max_connections: int = Field(40, ge=1, le=100)
+
+    _split_updates = field_validator("allowed_updates", mode="before")(_split)
 
 
 class SmtpSettings(BaseModel):

@@ -28,7 +28,7 @@ from webhook.booking.desk import SqlBookingDesk, active_row, cancel_booking
 from webhook.booking.payloads import staff_callback
 from webhook.db import writer
 from webhook.outbox.store import enqueue
-from webhook.tables import bookings, callback_requests, conversations
+from webhook.tables import bookings, callback_requests, conversations, handled_events
 
 _STATE = select(conversations.c.state)
 
@@ -102,6 +102,13 @@ class SqlTurn:
             )
         )
         self.state = None
+
+    async def first_time(self, token: str) -> bool:
+        insert = _insert_for(self.connection)(handled_events).values(
+            token=token, at=datetime.now(UTC)
+        )
+        result = await self.connection.execute(insert.on_conflict_do_nothing())
+        return result.rowcount == 1
 
     async def request_callback(self, request: RequestCallback) -> None:
         decision = request.decision

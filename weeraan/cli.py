@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="talk with WeerAan in this terminal")
     chat.add_argument("--lang", default=None, help="language code, e.g. nl, en, uk, tr, ar, pl")
 
+    commands.add_parser("bot", help="run the Telegram bot with long polling (development)")
+
     tree = commands.add_parser("tree", help="validate or draw the dialogue tree")
     tree.add_argument("action", choices=["check", "render"])
     tree.add_argument("--dir", type=Path, default=None, help="tree folder (default: the built-in)")
@@ -66,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from weeraan.chat import run_chat
 
             return asyncio.run(run_chat(settings, args.lang))
+        if args.command == "bot":
+            from webhook.telegram.polling import run_polling
+
+            return asyncio.run(run_polling(settings))
         return asyncio.run(_db_upgrade(settings))
     except ValidationError as exc:
         print(f"weeraan: invalid settings:\n{exc}", file=sys.stderr)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from aiogram import Bot
+
 from dialogs.ports import Translator
 from webhook.outbox.configured import configured_targets
 from webhook.outbox.delivery import Deliverer
@@ -27,9 +29,14 @@ LEAKY_LOGGERS = ("httpx", "httpcore", "aiohttp.access", "aiohttp.client", "aiosq
 
 
 def build_deliverers(
-    settings: Settings, translator: Translator, *, staff_keyboard: Keyboard | None = None
+    settings: Settings,
+    translator: Translator,
+    *,
+    staff_keyboard: Keyboard | None = None,
+    bot: Bot | None = None,
 ) -> dict[Target, Deliverer]:
-    """One deliverer per configured target (Telegram targets share one ``Bot``)."""
+    """One deliverer per configured target (Telegram targets share one ``Bot``: ``bot``, the
+    app's single sender, when given)."""
     configured = configured_targets(settings)
     smtp, notify, telegram = settings.smtp, settings.notify, settings.telegram
     deliverers: dict[Target, Deliverer] = {}
@@ -42,7 +49,7 @@ def build_deliverers(
             notify.webhook_url, notify.webhook_secret.get_secret_value()
         )
     if "resident_telegram" in configured:
-        bot = make_bot(telegram)
+        bot = bot or make_bot(telegram)
         deliverers["resident_telegram"] = ResidentTelegram(bot, translator)
         if "staff_telegram" in configured and telegram.staff_chat_id is not None:
             deliverers["staff_telegram"] = StaffTelegram(

@@ -1,0 +1,183 @@
+"""The resident's side of the bot: every update becomes one event for the conversation service.
+
+Handlers receive the service through the dispatcher's workflow data (no globals). The last
+message of a turn is returned as a method, so in webhook mode it rides in the webhook
+response; earlier ones (a turn longer than 4096 characters) are sent first, in order.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.methods import SendMessage
+from aiogram.types import CallbackQuery, Message, Update
+
+from bot.render import to_telegram
+from dialogs.events import CommandGiven, Event, NonTextReceived, OptionChosen, Started, TextEntered
+from dialogs.model import CommandName
+from dialogs.ports import ConversationKey
+from dialogs.service import ConversationService
+
+CHANNEL = "telegram"
+HTML = "HTML"  # every text is escaped by bot.render
+COMMANDS: dict[str, CommandName] = {
+    "taal": "language",
+    "afspraak": "appointment",
+    "hulp": "help",
+    "help": "help",
+    "privacy": "privacy",
+    "wis": "erase",
+    "stop": "stop",
+    "terug": "back",
+    "opnieuw": "restart",
+    "medewerker": "person",
+}
+MAX_SOURCE = 64
+
+router = Router(name="residents")
+
+
+def key_of(user_id: int) -> ConversationKey:
+    return ConversationKey(CHANNEL, str(user_id))
+
+
+async def _reply(
+    update: Update,
+    bot: Bot,
+    chat_id: int,
+    service: ConversationService,
+    key: ConversationKey,
+    event: Event,
+    *,
+    locale: str | None = None,
+) -> SendMessage | None:
+    """Run one turn; send all but the last message now and return the last as a method.
+
+    The update id makes a redelivered update a no-op (recorded with the turn itself).
+    """
+    once = f"telegram:{update.update_id}"
+    turn = await service.handle(key, event, locale_hint=locale, once=once)
+    outgoing = to_telegram(turn, lambda msgid: service.translator.gettext(turn.locale, msgid))
+    if not outgoing:
+        return None
+    for message in outgoing[:-1]:
+        await bot.send_message(chat_id, message.text, parse_mode=HTML, reply_markup=message.markup)
+    last = outgoing[-1]
+    return SendMessage(chat_id=chat_id, text=last.text, parse_mode=HTML, reply_markup=last.markup)
+
+
+@router.message(CommandStart())
+async def start(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    service: ConversationService,
+    event_update: Update,
+) -> SendMessage | None:
+    """``/start``, or a deep link such as ``/start brief`` (the payload is kept as the source)."""
+    user = message.from_user
+    if user is None:
+        return None
+    source = (command.args or "").strip()[:MAX_SOURCE] or None
+    event = Started(locale=user.language_code, source=source or CHANNEL)
+    return await _reply(event_update, bot, message.chat.id, service, key_of(user.id), event)
+
+
+@router.message(Command(*COMMANDS))
+async def command(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    service: ConversationService,
+    event_update: Update,
+) -> SendMessage | None:
+    user = message.from_user
+    if user is None:
+        return None
+    event = CommandGiven(COMMANDS[command.command.lower()])
+    return await _reply(
+        event_update,
+        bot,
+        message.chat.id,
+        service,
+        key_of(user.id),
+        event,
+        locale=user.language_code,
+    )
+
+
+@router.message(F.contact)
+async def contact(
+    message: Message, bot: Bot, service: ConversationService, event_update: Update
+) -> SendMessage | None:
+    """A shared contact answers a phone question with its number."""
+    user, shared = message.from_user, message.contact
+    if user is None or shared is None:
+        return None
+    event = TextEntered(shared.phone_number)
+    return await _reply(
+        event_update,
+        bot,
+        message.chat.id,
+        service,
+        key_of(user.id),
+        event,
+        locale=user.language_code,
+    )
+
+
+@router.message(F.text)
+async def text(
+    message: Message, bot: Bot, service: ConversationService, event_update: Update
+) -> SendMessage | None:
+    user = message.from_user
+    if user is None or message.text is None:
+        return None
+    return await _reply(
+        event_update,
+        bot,
+        message.chat.id,
+        service,
+        key_of(user.id),
+        TextEntered(message.text),
+        locale=user.language_code,
+    )
+
+
+@router.message()
+async def anything_else(
+    message: Message, bot: Bot, service: ConversationService, event_update: Update
+) -> SendMessage | None:
+    """Stickers, photos, voice, locations…: the bot reads only text, and asks again."""
+    user = message.from_user
+    if user is None:
+        return None
+    kind = str(message.content_type)
+    return await _reply(
+        event_update,
+        bot,
+        message.chat.id,
+        service,
+        key_of(user.id),
+        NonTextReceived(kind),
+        locale=user.language_code,
+    )
+
+
+@router.callback_query(F.data)
+async def button(
+    query: CallbackQuery, bot: Bot, service: ConversationService, event_update: Update
+) -> SendMessage | None:
+    """A pressed button: always answered (the spinner stops), then the conversation goes on."""
+    await query.answer()
+    chat = query.message.chat.id if query.message else query.from_user.id
+    event = OptionChosen(query.data or "")
+    return await _reply(
+        event_update,
+        bot,
+        chat,
+        service,
+        key_of(query.from_user.id),
+        event,
+        locale=query.from_user.language_code,
+    )

@@ -1,0 +1,67 @@
+"""The bot and its dispatcher, built once from the settings and the conversation service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+
+from bot.handlers import router as residents
+from dialogs.service import ConversationService
+from webhook.outbox.telegram_target import make_bot
+from webhook.settings import Settings
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+@dataclass(frozen=True)
+class TelegramRuntime:
+    bot: Bot
+    dispatcher: Dispatcher
+
+
+def build_dispatcher(service: ConversationService) -> Dispatcher:
+    """The routers of ``bot/``, with the service handed to every handler that names it."""
+    dispatcher = Dispatcher()
+    dispatcher["service"] = service
+    dispatcher.include_router(residents)
+    return dispatcher
+
+
+@asynccontextmanager
+async def telegram_runtime(
+    settings: Settings, service: ConversationService
+) -> AsyncIterator[TelegramRuntime | None]:
+    """The bot (the one sender of the process) while the block runs; ``None`` without a
+    token (Telegram is then simply off). Its HTTP session is closed afterwards."""
+    if settings.telegram.token is None:
+        yield None
+        return
+    runtime = TelegramRuntime(make_bot(settings.telegram), build_dispatcher(service))
+    try:
+        yield runtime
+    finally:
+        await runtime.bot.session.close()
+
+
+async def register_webhook(runtime: TelegramRuntime, settings: Settings) -> bool:
+    """With ``WEERAAN_PUBLIC_URL`` set, tell Telegram where to deliver updates."""
+    telegram = settings.telegram
+    if not settings.public_url:
+        return False
+    if telegram.webhook_secret is None:
+        raise ValueError("WEERAAN_TELEGRAM__WEBHOOK_SECRET is needed for the Telegram webhook")
+    url = settings.public_url.rstrip("/") + WEBHOOK_PATH
+    await runtime.bot.set_webhook(
+        url=url,
+        secret_token=telegram.webhook_secret.get_secret_value(),
+        allowed_updates=telegram.allowed_updates,
+        max_connections=telegram.max_connections,
+        drop_pending_updates=False,
+    )
+    log.info("telegram webhook registered")
+    return True
