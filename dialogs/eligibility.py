@@ -40,7 +40,7 @@ REASON_TEXTS: Final[Mapping[str, str]] = {
     "lives_in_almere": N_("U woont in Almere."),
     "supplier_vattenfall": N_("Uw energiebedrijf is Vattenfall (vroeger Nuon)."),
     "supplier_other": N_(
-        "Uw energiebedrijf is niet Vattenfall. De afspraak geldt voor Vattenfall."
+        "Uw energiebedrijf is niet Vattenfall. De regeling geldt alleen voor Vattenfall."
     ),
     "supplier_unknown": N_("U weet niet wie uw energiebedrijf is. Dat zoeken we samen uit."),
     "heat": N_("Het gaat om warmte (stadsverwarming). Daarvoor gelden andere regels."),

@@ -126,7 +126,7 @@ class TestChat:
         result = weeraan("chat", tmp_path=tmp_path, stdin="\n".join(answers) + "\n", env=every_day)
         assert result.returncode == 0, result.stderr
         assert "Uw afspraak staat vast." in result.stdout
-        assert re.search(r"Uw nummer: WA-[2-9A-Z]{4}", result.stdout)
+        assert re.search(r"Uw afspraaknummer: WA-[2-9A-Z]{4}", result.stdout)
         connection = sqlite3.connect(database(tmp_path))
         try:
             rows = connection.execute("SELECT channel, status, name FROM bookings").fetchall()
