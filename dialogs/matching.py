@@ -24,6 +24,7 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = unicodedata.normalize("NFKC", text).casefold().strip(_STRIP)
+    text = text.replace("ı", "i")  # Turkish dotless i: "hayir" is typed for "Hayır"
     return " ".join(text.split())
 
 

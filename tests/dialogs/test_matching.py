@@ -175,3 +175,11 @@ def test_normalise_ignores_case_accents_punctuation_and_spacing() -> None:
     assert normalise("  Stroom   EN gas!? ") == "stroom en gas"
     assert normalise("Türkçe") == normalise("turkce") == normalise("TURKCE")
     assert normalise("ｓｔｒｏｏｍ") == "stroom"  # full-width letters
+
+
+def test_turkish_dotless_i_matches_a_plain_i() -> None:
+    from dialogs.matching import normalise
+
+    assert normalise("Hayır") == normalise("hayir") == normalise("HAYIR")
+    assert normalise("Yardım") == normalise("yardim")
+    assert normalise("İptal") == normalise("iptal")
