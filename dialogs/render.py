@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from datetime import datetime
 
 from babel.dates import format_date, format_time
 
+from dialogs.languages import RIGHT_TO_LEFT
 from dialogs.model import InputKind
 from dialogs.ports import Translator
 from dialogs.replies import Reply
@@ -44,7 +46,26 @@ def render_reply(reply: Reply, locale: str, translator: Translator) -> MessageVi
         OptionView(button.id, render_text(button.label, locale, translator))
         for button in reply.buttons
     )
+    if locale in RIGHT_TO_LEFT:
+        text = isolate_ltr(text)
+        options = tuple(OptionView(o.id, isolate_ltr(o.label)) for o in options)
     return MessageView(text, options, reply.input)
+
+
+_LTR_RUN = re.compile(
+    r"[+(]?[0-9A-Za-z][0-9A-Za-z@.+:/()_-]*(?: [0-9A-Za-z][0-9A-Za-z@.+:/()_-]*)*"
+)
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate_ltr(text: str) -> str:
+    """In right-to-left text, keep each run of Latin letters and digits (a phone number
+    "06 12345678", a postcode "1315 AB", a code "WA-7K3Q", a time) in its own order.
+
+    Each run is wrapped in first-strong isolates (U+2068 … U+2069); copying keeps the
+    characters in order, and the validators strip these marks from what residents type.
+    """
+    return _LTR_RUN.sub(lambda match: f"{FSI}{match.group(0)}{PDI}", text)
 
 
 def render_text(text: Text, locale: str, translator: Translator) -> str:
