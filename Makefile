@@ -6,7 +6,7 @@ LANGS := en uk tr ar pl
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test check format i18n catalogs tree readme clean
+.PHONY: run test check format i18n catalogs language tree readme clean
 
 run: $(VENV)/.installed catalogs
 	$(BIN)/weeraan serve --demo --host $(HOST) --port $(PORT)
@@ -46,6 +46,12 @@ i18n: $(VENV)/.installed
 	    --project=WeerAan --copyright-holder="Gemeente Almere" -o locales/messages.pot .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-wrap --ignore-obsolete
 	$(MAKE) catalogs
+
+# Add a language: `make language L=fr`, then translate locales/fr/LC_MESSAGES/messages.po.
+language: $(VENV)/.installed
+	@test -n "$(L)" || (echo "usage: make language L=<code>" && exit 2)
+	$(BIN)/pybabel init -i locales/messages.pot -d locales -D messages -l $(L) --no-wrap
+	@echo "Now translate locales/$(L)/LC_MESSAGES/messages.po; it is offered once compiled."
 
 tree: $(VENV)/.installed
 	$(BIN)/weeraan tree check

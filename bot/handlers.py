@@ -7,7 +7,10 @@ response; earlier ones (a turn longer than 4096 characters) are sent first, in o
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message, Update
@@ -33,8 +36,6 @@ COMMANDS: dict[str, CommandName] = {
     "medewerker": "person",
 }
 MAX_SOURCE = 64
-
-router = Router(name="residents")
 
 
 def key_of(user_id: int) -> ConversationKey:
@@ -66,7 +67,6 @@ async def _reply(
     return SendMessage(chat_id=chat_id, text=last.text, parse_mode=HTML, reply_markup=last.markup)
 
 
-@router.message(CommandStart())
 async def start(
     message: Message,
     command: CommandObject,
@@ -83,7 +83,6 @@ async def start(
     return await _reply(event_update, bot, message.chat.id, service, key_of(user.id), event)
 
 
-@router.message(Command(*COMMANDS))
 async def command(
     message: Message,
     command: CommandObject,
@@ -106,7 +105,6 @@ async def command(
     )
 
 
-@router.message(F.contact)
 async def contact(
     message: Message, bot: Bot, service: ConversationService, event_update: Update
 ) -> SendMessage | None:
@@ -126,7 +124,6 @@ async def contact(
     )
 
 
-@router.message(F.text)
 async def text(
     message: Message, bot: Bot, service: ConversationService, event_update: Update
 ) -> SendMessage | None:
@@ -144,7 +141,6 @@ async def text(
     )
 
 
-@router.message()
 async def anything_else(
     message: Message, bot: Bot, service: ConversationService, event_update: Update
 ) -> SendMessage | None:
@@ -164,12 +160,16 @@ async def anything_else(
     )
 
 
-@router.callback_query(F.data)
 async def button(
     query: CallbackQuery, bot: Bot, service: ConversationService, event_update: Update
 ) -> SendMessage | None:
-    """A pressed button: always answered (the spinner stops), then the conversation goes on."""
-    await query.answer()
+    """A pressed button: always answered (the spinner stops), then the conversation goes on.
+
+    A press redelivered later may be too old to answer (400 "query is too old"): it still
+    counts. Other failures raise, so the webhook answers 5xx and Telegram tries again.
+    """
+    with contextlib.suppress(TelegramBadRequest):
+        await query.answer()
     chat = query.message.chat.id if query.message else query.from_user.id
     event = OptionChosen(query.data or "")
     return await _reply(
@@ -181,3 +181,16 @@ async def button(
         event,
         locale=query.from_user.language_code,
     )
+
+
+def make_router() -> Router:
+    """A new router with the residents' handlers: a router belongs to one dispatcher, and
+    every app (a restart in the same process, a test) builds its own dispatcher."""
+    router = Router(name="residents")
+    router.message.register(start, CommandStart())
+    router.message.register(command, Command(*COMMANDS))
+    router.message.register(contact, F.contact)
+    router.message.register(text, F.text)
+    router.message.register(anything_else)  # stickers, photos, voice, locations…
+    router.callback_query.register(button, F.data)
+    return router

@@ -27,7 +27,7 @@ from dialogs.events import (
     TextEntered,
     TimesFound,
 )
-from dialogs.languages import DEFAULT_LOCALE, LANGUAGE_NAMES
+from dialogs.languages import DEFAULT_LANGUAGES, DEFAULT_LOCALE, is_known, language_name
 from dialogs.model import (
     RETURN,
     ActionNode,
@@ -83,8 +83,8 @@ class _Out:
 class Engine:
     """Steps conversations through one tree, offering ``languages``."""
 
-    def __init__(self, tree: Tree, languages: Sequence[str] = tuple(LANGUAGE_NAMES)) -> None:
-        unknown = [code for code in languages if code not in LANGUAGE_NAMES]
+    def __init__(self, tree: Tree, languages: Sequence[str] = DEFAULT_LANGUAGES) -> None:
+        unknown = [code for code in languages if not is_known(code)]
         if unknown:
             raise ValueError(f"no language name for {unknown}")
         self.tree = tree
@@ -362,7 +362,7 @@ class Engine:
         self, node: WaitingNode, misunderstood: int, state: ConversationState
     ) -> tuple[Button, ...]:
         if isinstance(node, LanguageNode):
-            return tuple(Button(f"lang:{c}", Verbatim(LANGUAGE_NAMES[c])) for c in self.languages)
+            return tuple(Button(f"lang:{c}", Verbatim(language_name(c))) for c in self.languages)
         buttons = tuple(Button(o.id, Msg(o.label)) for o in node.options)
         if isinstance(node, OfferNode):
             buttons = booking_steps.offer_buttons(node, state) + buttons

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from babel.dates import format_date, format_time
 
-from dialogs.languages import RIGHT_TO_LEFT
+from dialogs.languages import format_locale, is_right_to_left
 from dialogs.model import InputKind
 from dialogs.ports import Translator
 from dialogs.replies import Reply
@@ -46,7 +46,7 @@ def render_reply(reply: Reply, locale: str, translator: Translator) -> MessageVi
         OptionView(button.id, render_text(button.label, locale, translator))
         for button in reply.buttons
     )
-    if locale in RIGHT_TO_LEFT:
+    if is_right_to_left(locale):
         text = isolate_ltr(text)
         options = tuple(OptionView(o.id, isolate_ltr(o.label)) for o in options)
     return MessageView(text, options, reply.input)
@@ -84,6 +84,7 @@ def render_text(text: Text, locale: str, translator: Translator) -> str:
 def format_when(when: When, locale: str) -> str:
     """A date or time in the reader's language; times in the zone they carry."""
     value = when.value
+    locale = format_locale(locale)
     day = format_date(value, format="full", locale=locale)  # weekday, day, month and year
     if when.style == "day" or not isinstance(value, datetime):
         return str(day)

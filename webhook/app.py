@@ -16,6 +16,7 @@ from webhook.jobs import background_jobs
 from webhook.settings import Settings
 from webhook.staff.demo import announce, start_demo
 from webhook.telegram import route as telegram_route
+from webhook.telegram.claims import SqlClaims, staff_claim_keyboard
 from webhook.telegram.runtime import register_webhook, telegram_runtime
 from webhook.telegram.updates import UpdateLog
 from webhook.widget_api import WidgetLimits
@@ -42,7 +43,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
             open_backend(settings) as backend,
-            telegram_runtime(settings, backend.service) as telegram,
+            telegram_runtime(settings, backend.service, claims=SqlClaims(backend.db)) as telegram,
             background_jobs(
                 settings=settings,
                 db=backend.db,
@@ -50,6 +51,7 @@ def create_app(
                 translator=backend.service.translator,
                 clock=backend.service.clock,
                 bot=telegram.bot if telegram else None,
+                staff_keyboard=staff_claim_keyboard,
             ),
         ):
             app.state.components = Components(

@@ -7,13 +7,13 @@ The names are a public interface (operators script against them); every one is l
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from dialogs.i18n import DEFAULT_LOCALES_DIR
-from dialogs.languages import LANGUAGE_NAMES
+from dialogs.languages import DEFAULT_LOCALE, is_known, ordered
 from dialogs.loader import DEFAULT_TREE_DIR
 
 CommaList = Annotated[list[str], NoDecode]
@@ -137,7 +137,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///weeraan.db"
     public_url: str | None = None
-    languages: CommaList = Field(default_factory=lambda: list(LANGUAGE_NAMES))
+    languages: CommaList = Field(
+        default_factory=list, description="offered languages; default: Dutch and every catalog"
+    )
     tree_dir: Path = DEFAULT_TREE_DIR
     locales_dir: Path = DEFAULT_LOCALES_DIR
     log_level: str = "INFO"
@@ -151,13 +153,21 @@ class Settings(BaseSettings):
 
     _split_languages = field_validator("languages", mode="before")(_split)
 
-    @field_validator("languages")
-    @classmethod
-    def _known_languages(cls, value: list[str]) -> list[str]:
-        unknown = [code for code in value if code not in LANGUAGE_NAMES]
+    @model_validator(mode="after")
+    def _offered_languages(self) -> Self:
+        available = catalog_languages(self.locales_dir)
+        if not self.languages:
+            self.languages = ordered(available)
+            return self
+        unknown = [code for code in self.languages if not is_known(code)]
         if unknown:
-            known = ", ".join(LANGUAGE_NAMES)
-            raise ValueError(f"unknown language codes {unknown}; WeerAan speaks {known}")
-        if not value:
-            raise ValueError("offer at least one language")
-        return value
+            raise ValueError(f"unknown language codes {unknown} (use codes like nl, en, uk)")
+        missing = [c for c in self.languages if c != DEFAULT_LOCALE and c not in available]
+        if missing:
+            raise ValueError(f"no catalog for {missing}: add one with `make language L=<code>`")
+        return self
+
+
+def catalog_languages(locales_dir: Path) -> list[str]:
+    """The languages with a catalog: ``locales/<code>/LC_MESSAGES/messages.po``."""
+    return sorted(p.parent.parent.name for p in locales_dir.glob("*/LC_MESSAGES/messages.po"))

@@ -70,6 +70,8 @@ callback_requests = Table(
     Column("supplier", String(16)),
     Column("claimed_by", Integer, ForeignKey("staff.id")),
     Column("claimed_at", DateTime(timezone=True)),
+    Column("claimed_name", String(80)),
+    Column("claimed_telegram_id", BigInteger),
     Index("ix_callback_requests_resident", "channel", "external_id"),
 )
 
@@ -115,6 +117,8 @@ bookings = Table(
     Column("sequence", Integer, nullable=False, default=0),
     Column("claimed_by", Integer, ForeignKey("staff.id")),
     Column("claimed_at", DateTime(timezone=True)),
+    Column("claimed_name", String(80)),
+    Column("claimed_telegram_id", BigInteger),
     Column("reminder_sent_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.fakes.telegram_api import TOKEN, Fail, FakeBotApi, RetryAfter
 from tests.outbox.helpers import (
     NOW,
     English,
@@ -23,67 +22,18 @@ from tests.outbox.helpers import (
     one_row,
     put,
     resident_payload,
-    serving,
 )
 from webhook.outbox.delivery import Deliverer
 from webhook.outbox.store import Target
 from webhook.outbox.targets import build_deliverers, close_deliverers
+from webhook.outbox.telegram_target import make_bot
 from webhook.outbox.worker import OutboxWorker
 from webhook.settings import Settings, TelegramSettings
+from webhook.telegram.sender import RetryPolicy, SendLimits
 
-TOKEN = "123456:ABC-fake_token_for_tests"
 STAFF_CHAT = -1001234567890
-
-
-@dataclass
-class FakeBotApi:
-    """``POST /bot{token}/sendMessage`` with form data, as aiogram sends it.
-
-    Answers from a script (``("retry_after", seconds)`` or ``("status", code)``), then OK.
-    Anything else (another method, another token) is recorded as unexpected and refused.
-    """
-
-    script: list[tuple[str, int]] = field(default_factory=list)
-    sent: list[dict[str, str]] = field(default_factory=list)
-    unexpected: list[str] = field(default_factory=list)
-
-    async def handle(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        if request.match_info["token"] != TOKEN or method.lower() != "sendmessage":
-            self.unexpected.append(method)
-            return web.json_response(
-                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
-            )
-        form = {key: str(value) for key, value in (await request.post()).items()}
-        self.sent.append(form)
-        if self.script:
-            kind, value = self.script.pop(0)
-            if kind == "retry_after":
-                return web.json_response(
-                    {
-                        "ok": False,
-                        "error_code": 429,
-                        "description": f"Too Many Requests: retry after {value}",
-                        "parameters": {"retry_after": value},
-                    },
-                    status=429,
-                )
-            return web.json_response(
-                {"ok": False, "error_code": value, "description": "Bad Gateway"}, status=value
-            )
-        chat_id = int(form["chat_id"])
-        message = {
-            "message_id": len(self.sent),
-            "date": int(NOW.timestamp()),
-            "chat": {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private"},
-            "text": form["text"],
-        }
-        return web.json_response({"ok": True, "result": message})
-
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self.handle)
-        return app
+QUICK = RetryPolicy(backoff=(0.01, 0.01))
+UNLIMITED = SendLimits(per_second=0, per_chat_per_second=0, per_group=0)
 
 
 @pytest.fixture
@@ -93,9 +43,9 @@ def api() -> FakeBotApi:
 
 @pytest.fixture
 async def api_base(api: FakeBotApi) -> AsyncIterator[str]:
-    async with serving(api.app()) as base:
+    async with api.serve() as base:
         yield base
-    assert api.unexpected == []
+    assert api.unknown == []
 
 
 def settings(api_base: str) -> Settings:
@@ -105,7 +55,10 @@ def settings(api_base: str) -> Settings:
 
 @pytest.fixture
 async def deliverers(api_base: str) -> AsyncIterator[dict[Target, Deliverer]]:
-    built = build_deliverers(settings(api_base), English())
+    configured = settings(api_base)
+    # the sender's own retries, but quick; rate limits are tested in tests/telegram
+    bot = make_bot(configured.telegram, limits=UNLIMITED, retry=QUICK)
+    built = build_deliverers(configured, English(), bot=bot)
     assert set(built) == {"staff_telegram", "resident_telegram"}
     yield built
     await close_deliverers(built)
@@ -164,7 +117,7 @@ async def test_a_resident_gets_their_reminder_in_their_language(
 async def test_429_retry_after_is_honoured(
     sqlite_db: AsyncEngine, api: FakeBotApi, deliverers: dict[Target, Deliverer]
 ) -> None:
-    api.script = [("retry_after", 37)]
+    api.script("sendMessage", RetryAfter(37))  # over the sender's 30 s cap: the worker waits
     clock = ManualClock()
     await put(sqlite_db, targets=["staff_telegram"])
     w = OutboxWorker(sqlite_db, deliverers, clock=clock)
@@ -181,10 +134,22 @@ async def test_429_retry_after_is_honoured(
     assert (await one_row(sqlite_db))["status"] == "sent"
 
 
-async def test_a_server_error_is_retried(
+async def test_a_passing_server_error_is_retried_by_the_sender_within_one_delivery(
     sqlite_db: AsyncEngine, api: FakeBotApi, deliverers: dict[Target, Deliverer]
 ) -> None:
-    api.script = [("status", 502), ("status", 500)]
+    api.script("sendMessage", Fail(502))
+    await put(sqlite_db, targets=["staff_telegram"])
+    assert await OutboxWorker(sqlite_db, deliverers, clock=ManualClock()).run_once() == 1
+    row = await one_row(sqlite_db)
+    assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 0, None)
+    assert len(api.sent) == 2
+
+
+async def test_a_lasting_server_error_is_retried_by_the_worker(
+    sqlite_db: AsyncEngine, api: FakeBotApi, deliverers: dict[Target, Deliverer]
+) -> None:
+    tries = 1 + len(QUICK.backoff)  # what the sender tries in one delivery
+    api.script("sendMessage", *[Fail(502)] * tries, *[Fail(500)] * tries)
     clock = ManualClock()
     await put(sqlite_db, targets=["staff_telegram"])
     w = OutboxWorker(sqlite_db, deliverers, clock=clock)
@@ -197,7 +162,7 @@ async def test_a_server_error_is_retried(
         2,
         "telegram server error",
     )
-    assert len(api.sent) == 3
+    assert len(api.sent) == 2 * tries + 1
 
 
 @pytest.mark.usefixtures("quiet")
@@ -206,7 +171,8 @@ async def test_the_token_stays_out_of_logs_and_errors(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     unreachable = f"http://127.0.0.1:{free_port()}"
-    built = build_deliverers(settings(unreachable), English())
+    configured = settings(unreachable)
+    built = build_deliverers(configured, English(), bot=make_bot(configured.telegram, retry=QUICK))
     try:
         await put(sqlite_db, targets=["staff_telegram"], payload=callback_payload())
         assert await OutboxWorker(sqlite_db, built, clock=ManualClock()).run_once() == 1

@@ -1,9 +1,11 @@
 """Telegram: the caseworkers' group gets the summary, a resident gets their reminder.
 
-Sends go through aiogram's ``Bot`` against the configured Bot API base. aiogram neither
-retries nor throttles: a 429 becomes ``DeliveryError(retry_after=…)`` and the worker waits at
-least that long. Failures record the error class and status only: the Bot API URL holds the
-token, and aiohttp's exception texts may quote it.
+Sends go through aiogram's ``Bot`` against the configured Bot API base. ``make_bot`` puts
+the process's one sender (``webhook.telegram.sender``) on its session: Telegram's rate limits,
+and short retries of 429s, 5xx answers and timeouts. What still fails becomes a
+``DeliveryError`` (a 429 with ``retry_after=…``: the worker waits at least that long).
+Failures record the error class and status only: the Bot API URL holds the token, and
+aiohttp's exception texts may quote it.
 """
 
 from __future__ import annotations
@@ -30,17 +32,29 @@ from dialogs.ports import Translator
 from webhook.outbox.delivery import DeliveryError, OutboxMessage
 from webhook.outbox.messages import caseworker_summary, resident_text
 from webhook.settings import TelegramSettings
+from webhook.telegram.sender import RetryPolicy, Sender, SendLimits
 
 TIMEOUT: Final = 20.0
 NO_PREVIEW: Final = LinkPreviewOptions(is_disabled=True)
 Keyboard = Callable[[OutboxMessage], InlineKeyboardMarkup | None]
 
 
-def make_bot(settings: TelegramSettings, *, timeout: float = TIMEOUT) -> Bot:
-    """A ``Bot`` talking to ``settings.api_base`` (a local Bot API server, or Telegram's)."""
+def make_bot(
+    settings: TelegramSettings,
+    *,
+    timeout: float = TIMEOUT,
+    limits: SendLimits | None = None,
+    retry: RetryPolicy | None = None,
+) -> Bot:
+    """A ``Bot`` talking to ``settings.api_base`` (a local Bot API server, or Telegram's).
+
+    Its requests go through a ``Sender`` with the limits of ``settings`` (or ``limits``).
+    Build it once per process: the limits hold only for the sends of one ``Bot``.
+    """
     if settings.token is None:
         raise ValueError("no Telegram token configured")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base), timeout=timeout)
+    session.middleware(Sender(limits or SendLimits.from_settings(settings), retry))
     return Bot(settings.token.get_secret_value(), session=session)
 
 

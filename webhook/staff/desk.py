@@ -124,13 +124,18 @@ class StaffDesk:
         )
 
     async def claim_booking(self, reference: str) -> Any:
-        """The first caseworker to claim a booking has it; a later claim is a conflict."""
+        """The first caseworker to claim a booking has it (here or in the Telegram staff chat);
+        a later claim is a conflict."""
         now = self.clock()
         async with self._write() as connection:
             row = await self._existing(connection, reference)
             await connection.execute(
                 update(bookings)
-                .where(bookings.c.id == row.id, bookings.c.claimed_by.is_(None))
+                .where(
+                    bookings.c.id == row.id,
+                    bookings.c.claimed_by.is_(None),
+                    bookings.c.claimed_at.is_(None),  # nor from the Telegram staff chat
+                )
                 .values(claimed_by=self.member.id, claimed_at=now)
             )
             row = await self._existing(connection, reference)
@@ -168,6 +173,7 @@ class StaffDesk:
                 .where(
                     callback_requests.c.id == callback_id,
                     callback_requests.c.claimed_by.is_(None),
+                    callback_requests.c.claimed_at.is_(None),
                 )
                 .values(claimed_by=self.member.id, claimed_at=now)
             )
@@ -192,6 +198,7 @@ class StaffDesk:
                 .where(
                     callback_requests.c.id == callback_id,
                     callback_requests.c.claimed_by.is_(None),
+                    callback_requests.c.claimed_at.is_(None),
                 )
                 .values(claimed_by=self.member.id, claimed_at=now)
             )

@@ -15,6 +15,7 @@ from webhook.tables import bookings, callback_requests, outbox, slots, staff
 
 BOOKING_STATUSES = ("active", "cancelled", "attended", "no_show")
 
+# "Claimed by": the staff member (dashboard, API), else the name from the Telegram staff chat.
 _booking_claimer = staff.alias("booking_claimer")
 _callback_claimer = staff.alias("callback_claimer")
 
@@ -34,7 +35,8 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
 
 
 def _bookings() -> Select[Any]:
-    return select(bookings, _booking_claimer.c.name.label("claimed_by_name")).select_from(
+    claimer = func.coalesce(_booking_claimer.c.name, bookings.c.claimed_name)
+    return select(bookings, claimer.label("claimed_by_name")).select_from(
         bookings.outerjoin(_booking_claimer, _booking_claimer.c.id == bookings.c.claimed_by)
     )
 
@@ -61,7 +63,8 @@ async def booking_by_reference(connection: AsyncConnection, reference: str) -> A
 
 
 def _callbacks() -> Select[Any]:
-    return select(callback_requests, _callback_claimer.c.name.label("claimed_by_name")).select_from(
+    claimer = func.coalesce(_callback_claimer.c.name, callback_requests.c.claimed_name)
+    return select(callback_requests, claimer.label("claimed_by_name")).select_from(
         callback_requests.outerjoin(
             _callback_claimer, _callback_claimer.c.id == callback_requests.c.claimed_by
         )

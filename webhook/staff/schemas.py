@@ -72,7 +72,9 @@ class BookingOut(BaseModel):
     energy: str | None
     supplier: str | None
     created_at: datetime
-    claimed_by: str | None = Field(description="Name of the caseworker who claimed it.")
+    claimed_by: str | None = Field(
+        description="Name of the caseworker who claimed it (here or in the Telegram staff chat)."
+    )
 
     @classmethod
     def fields_of(cls, row: Any, zone: ZoneInfo) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import logging
 from webhook.compose import open_backend
 from webhook.jobs import background_jobs
 from webhook.settings import Settings
+from webhook.telegram.claims import SqlClaims, staff_claim_keyboard
 from webhook.telegram.runtime import telegram_runtime
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ async def run_polling(settings: Settings) -> int:
         return 2
     async with (
         open_backend(settings) as backend,
-        telegram_runtime(settings, backend.service) as telegram,
+        telegram_runtime(settings, backend.service, claims=SqlClaims(backend.db)) as telegram,
         background_jobs(
             settings=settings,
             db=backend.db,
@@ -29,6 +30,7 @@ async def run_polling(settings: Settings) -> int:
             translator=backend.service.translator,
             clock=backend.service.clock,
             bot=telegram.bot if telegram else None,
+            staff_keyboard=staff_claim_keyboard,
         ),
     ):
         assert telegram is not None

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
 
-from bot.handlers import router as residents
+from bot.handlers import make_router as residents_router
+from bot.staff import Claims
+from bot.staff import make_router as staff_router
 from dialogs.service import ConversationService
 from webhook.outbox.telegram_target import make_bot
 from webhook.settings import Settings
@@ -24,24 +26,37 @@ class TelegramRuntime:
     dispatcher: Dispatcher
 
 
-def build_dispatcher(service: ConversationService) -> Dispatcher:
-    """The routers of ``bot/``, with the service handed to every handler that names it."""
+def build_dispatcher(
+    service: ConversationService,
+    *,
+    claims: Claims | None = None,
+    staff_chat_id: int | None = None,
+) -> Dispatcher:
+    """The routers of ``bot/``, with the service (and the staff chat's claims) handed to
+    every handler that names them. The staff router comes first: the residents' one takes
+    every button press."""
     dispatcher = Dispatcher()
     dispatcher["service"] = service
-    dispatcher.include_router(residents)
+    dispatcher["claims"] = claims
+    dispatcher["staff_chat_id"] = staff_chat_id
+    dispatcher.include_router(staff_router())
+    dispatcher.include_router(residents_router())
     return dispatcher
 
 
 @asynccontextmanager
 async def telegram_runtime(
-    settings: Settings, service: ConversationService
+    settings: Settings, service: ConversationService, *, claims: Claims | None = None
 ) -> AsyncIterator[TelegramRuntime | None]:
     """The bot (the one sender of the process) while the block runs; ``None`` without a
     token (Telegram is then simply off). Its HTTP session is closed afterwards."""
     if settings.telegram.token is None:
         yield None
         return
-    runtime = TelegramRuntime(make_bot(settings.telegram), build_dispatcher(service))
+    dispatcher = build_dispatcher(
+        service, claims=claims, staff_chat_id=settings.telegram.staff_chat_id
+    )
+    runtime = TelegramRuntime(make_bot(settings.telegram), dispatcher)
     try:
         yield runtime
     finally:
