@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.methods import SendMessage
@@ -187,6 +188,9 @@ def make_router() -> Router:
     """A new router with the residents' handlers: a router belongs to one dispatcher, and
     every app (a restart in the same process, a test) builds its own dispatcher."""
     router = Router(name="residents")
+    # Residents talk to the bot one to one; in a group (the caseworkers' chat) it stays quiet.
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
     router.message.register(start, CommandStart())
     router.message.register(command, Command(*COMMANDS))
     router.message.register(contact, F.contact)

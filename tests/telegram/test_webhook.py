@@ -441,6 +441,20 @@ async def test_the_start_payload_is_recorded_as_the_source(
     assert found[0].source == source
 
 
+async def test_the_bot_stays_quiet_in_a_group_chat(
+    app_http: httpx.AsyncClient, fake: FakeBotApi, db: AsyncEngine
+) -> None:
+    """A caseworker typing in the staff group never starts a resident conversation."""
+    resident = Resident(app_http, fake, user_id=777)
+    update = resident.text_update("/start")
+    update["message"]["chat"] = {"id": -1001, "type": "supergroup", "title": "Team"}
+    response = await resident.deliver(update)
+    assert response.status_code == 200
+    assert response.json() == {}
+    assert await stored(db, resident.user_id) is None
+    assert not [call for call in fake.calls if call.method == "sendMessage"]
+
+
 @pytest.mark.parametrize(
     ("language_code", "locale"), [("uk", "uk"), ("ar", "ar"), ("de", "nl"), (None, "nl")]
 )
