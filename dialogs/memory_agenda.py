@@ -34,7 +34,7 @@ class MemoryAgenda:
     bookings: dict[ConversationKey, tuple[int, BookingInfo, BookRequest]] = field(
         default_factory=dict
     )
-    address: str = "Stadhuisplein 1"
+    address: str = "Voorbeeldstraat 1"
     always_taken: bool = False
     """For tests: every booking finds its slot taken meanwhile (by someone elsewhere)."""
     _counter: int = 0

@@ -52,9 +52,9 @@ def render_reply(reply: Reply, locale: str, translator: Translator) -> MessageVi
     return MessageView(text, options, reply.input)
 
 
-_LTR_RUN = re.compile(
-    r"[+(]?[0-9A-Za-z][0-9A-Za-z@.+:/()_-]*(?: [0-9A-Za-z][0-9A-Za-z@.+:/()_-]*)*"
-)
+_LTR = "0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"  # digits, Latin, Greek, Cyrillic
+_WORD = rf"[+/]?[{_LTR}](?:[{_LTR}@.+:/_-]*[{_LTR}])?"
+_LTR_RUN = re.compile(rf"{_WORD}(?: {_WORD})*")
 FSI, PDI = "\u2068", "\u2069"
 
 

@@ -17,7 +17,7 @@ from webhook.store import SqlConversationStore
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Almere
 CONFIG = BookingConfig(
     schedule=ScheduleSettings(
-        hours=["09:00-11:00"], intake_minutes=60, office_address="Stadhuisplein 1"
+        hours=["09:00-11:00"], intake_minutes=60, office_address="Voorbeeldstraat 1"
     ),
     staff_targets=("staff_email", "staff_webhook"),
     resident_email=True,

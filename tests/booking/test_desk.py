@@ -60,7 +60,7 @@ async def test_booking_takes_a_place_writes_the_outbox_and_is_idempotent(db: Asy
     assert isinstance(first, Booked)
     assert first.new
     assert looks_like_reference(first.info.reference)
-    assert first.info.address == "Stadhuisplein 1"
+    assert first.info.address == "Voorbeeldstraat 1"
     assert first.info.starts_at == offer.starts_at
     async with store.turn(FATIMA) as tx:
         again = await tx.bookings.book(request(offer.id), now=NOW)

@@ -11,9 +11,12 @@ from dialogs.text import Msg, Verbatim
 def test_latin_and_digit_runs_are_isolated_in_rtl_text() -> None:
     text = "اتصلوا بالرقم 06 12345678 أو 0800-9009. الرمز WA-7K3Q في 1315 AB"
     isolated = isolate_ltr(text)
-    for run in ("06 12345678", "0800-9009.", "WA-7K3Q", "1315 AB"):
+    for run in ("06 12345678", "0800-9009", "WA-7K3Q", "1315 AB"):
         assert f"{FSI}{run}{PDI}" in isolated
     assert isolated.replace(FSI, "").replace(PDI, "") == text, "nothing else changes"
+    assert f"{FSI}0800-9009{PDI}." in isolated, "the full stop stays outside, at the end"
+    assert isolate_ltr("Türkçe") == f"{FSI}Türkçe{PDI}", "one run, accents included"
+    assert isolate_ltr("(سابقًا Nuon)") == f"(سابقًا {FSI}Nuon{PDI})"
 
 
 def test_only_right_to_left_locales_get_isolates() -> None:

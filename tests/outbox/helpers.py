@@ -73,7 +73,7 @@ def booking_payload(**overrides: Any) -> dict[str, Any]:
         "energy": "both",
         "supplier": "vattenfall",
         "created_at": "2026-11-30T09:30:00+00:00",
-        "address": "Stadhuisplein 1, Almere",
+        "address": "Voorbeeldstraat 1, Almere",
     }
     payload.update(overrides)
     return payload
@@ -107,7 +107,7 @@ def resident_payload(kind: str = "confirmation", **overrides: Any) -> dict[str, 
         "starts_at": "2026-12-07T09:00:00+00:00",
         "ends_at": "2026-12-07T09:45:00+00:00",
         "mode": "office",
-        "address": "Stadhuisplein 1, Almere",
+        "address": "Voorbeeldstraat 1, Almere",
         "sequence": 0,
         "method": "CANCEL" if kind == "cancellation" else "REQUEST",
     }

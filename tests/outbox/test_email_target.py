@@ -112,7 +112,7 @@ async def test_caseworkers_get_an_urgent_booking_marked_first(
     assert text.startswith("SPOED: Nieuwe afspraak WA-7K3Q\n")
     for expected in (
         "Wanneer: maandag 7 december 2026, 10:00–10:45",
-        "Hoe: op kantoor, Stadhuisplein 1, Almere",
+        "Hoe: op kantoor, Voorbeeldstraat 1, Almere",
         "Naam: Fatima de Vries",
         "Telefoon: +31612345678",
         "E-mail: fatima@example.org",
@@ -164,7 +164,7 @@ async def test_a_resident_gets_their_language_and_a_calendar_request(
     text = body_of(mail)
     assert text.startswith("Your appointment about debt help is confirmed.")
     assert "When: Monday, December 7, 2026 at 10:00\u202fAM" in text
-    assert "Where: Stadhuisplein 1, Almere" in text
+    assert "Where: Voorbeeldstraat 1, Almere" in text
     assert "Your appointment number: WA-7K3Q" in text
 
     calendar = ics_of(mail, method="REQUEST")
@@ -194,7 +194,7 @@ async def test_a_cancellation_carries_a_calendar_cancel_with_a_higher_sequence(
     assert mail["Subject"] == "Uw afspraak gaat niet door (WA-7K3Q)"
     text = body_of(mail)
     assert "Wanneer: maandag 7 december 2026 om 10:00" in text
-    assert "Wij bellen u op." in text and "Stadhuisplein" not in text
+    assert "Wij bellen u op." in text and "Voorbeeldstraat" not in text
     calendar = ics_of(mail, method="CANCEL")
     (event,) = calendar.walk("VEVENT")
     assert (calendar["METHOD"], event.decoded("SEQUENCE"), str(event["STATUS"])) == (

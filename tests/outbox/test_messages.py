@@ -99,7 +99,7 @@ def test_a_resident_text_in_english() -> None:
     text = m.resident_text(resident_payload(locale="en"), English(), channel="email")
     assert text.subject == "Your appointment is confirmed (WA-7K3Q)"
     assert "When: Monday, December 7, 2026 at 10:00\u202fAM" in text.body
-    assert text.calendar_location == "Stadhuisplein 1, Almere"
+    assert text.calendar_location == "Voorbeeldstraat 1, Almere"
 
 
 def test_a_broken_translation_falls_back_to_dutch() -> None:

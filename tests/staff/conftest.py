@@ -39,7 +39,7 @@ EVERY_DAY = {
     "days": "mon,tue,wed,thu,fri,sat,sun",
     "hours": "08:00-20:00",
     "intake_minutes": 60,
-    "office_address": "Stadhuisplein 1, Almere",
+    "office_address": "Voorbeeldstraat 1, Almere",
     "capacity": 1,
 }
 # A staff webhook target, so bookings write caseworker notifications to the outbox. Nothing

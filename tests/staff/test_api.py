@@ -87,7 +87,7 @@ async def test_a_caseworker_sees_claims_cancels_and_the_slot_is_booked_again(
     # The detail, with the reasons in Dutch words.
     detail = (await app.get(f"/bookings/{reference}")).json()
     assert detail["reference"] == reference
-    assert detail["address"] == "Stadhuisplein 1, Almere"
+    assert detail["address"] == "Voorbeeldstraat 1, Almere"
     assert "Uw energie is afgesloten." in detail["reason_texts"]
 
     # Claims: the first caseworker wins, the second hears who has it.

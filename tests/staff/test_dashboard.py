@@ -210,7 +210,7 @@ class TestPages:
         assert page.status_code == 200
         assert_secure_headers(page)
         assert "<script" not in page.text
-        assert "Stadhuisplein 1, Almere" in page.text
+        assert "Voorbeeldstraat 1, Almere" in page.text
         assert "U woont in Almere." in page.text
         for action in ["claim", "outcome"]:
             assert f'action="/staff/bookings/{reference}/{action}"' in page.text

@@ -56,7 +56,7 @@ EVERY_DAY = {
     "hours": "00:00-23:59",
     "intake_minutes": 60,
     "min_notice_hours": 0,
-    "office_address": "Markt 1",
+    "office_address": "Voorbeeldplein 2",
     "capacity": 1,
 }
 GAS_QUESTION = ["gas:yes", "gas:no"]

@@ -46,7 +46,9 @@ def _event(step: dict[str, Any], last: Turn | None) -> Event:
     return TextEntered(step["say"])
 
 
-SCHEDULE = ScheduleSettings(hours=["09:00-12:00"], intake_minutes=60, office_address="Markt 1")
+SCHEDULE = ScheduleSettings(
+    hours=["09:00-12:00"], intake_minutes=60, office_address="Voorbeeldplein 2"
+)
 
 
 async def _store(db: AsyncEngine, agenda: dict[str, int]) -> SqlConversationStore:

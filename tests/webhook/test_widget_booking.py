@@ -29,7 +29,7 @@ EVERY_DAY = {
     "days": "mon,tue,wed,thu,fri,sat,sun",
     "hours": "08:00-20:00",
     "intake_minutes": 60,
-    "office_address": "Markt 1",
+    "office_address": "Voorbeeldplein 2",
     "capacity": 1,
 }
 
@@ -121,7 +121,7 @@ async def test_book_download_the_calendar_cancel_and_the_slot_is_free(
     event = _event(booked)
     uid = str(event["UID"])
     assert int(event["SEQUENCE"]) == 0
-    assert "Markt 1" in str(event["LOCATION"])
+    assert "Voorbeeldplein 2" in str(event["LOCATION"])
 
     await fatima.send({"text": "/afspraak"})
     assert fatima.options() == ["appointment:keep", "appointment:move", "appointment:cancel"]
