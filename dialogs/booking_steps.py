@@ -88,7 +88,10 @@ def _request(state: ConversationState) -> BookRequest:
 def offer_from(node: OfferNode, answer: PortAnswer) -> tuple[tuple[str, str], ...] | None:
     """The buttons to offer for the port's answer; ``None`` if it answers something else."""
     if node.source == "days" and isinstance(answer, DaysFound):
-        return tuple((f"day:{d.isoformat()}", d.isoformat()) for d in answer.days[:MAX_DAYS])
+        today = answer.today.isoformat() if answer.today else ""
+        return tuple(
+            (f"day:{d.isoformat()}", f"{d.isoformat()}|{today}") for d in answer.days[:MAX_DAYS]
+        )
     if node.source == "times" and isinstance(answer, TimesFound):
         return tuple((f"slot:{s.id}", _slot_value(s)) for s in answer.slots[:MAX_TIMES])
     return None
@@ -110,7 +113,10 @@ def offer_buttons(node: OfferNode, state: ConversationState) -> tuple[Button, ..
 def _when_of(node: OfferNode, value: str) -> When | None:
     try:
         if node.source == "days":
-            return When(date.fromisoformat(value), "day")
+            day, _, today = value.partition("|")
+            return When(
+                date.fromisoformat(day), "day", date.fromisoformat(today) if today else None
+            )
         return When(datetime.fromisoformat(value.split("|")[1]), "time")
     except (ValueError, IndexError):
         return None
@@ -122,7 +128,7 @@ def chosen(node: OfferNode, option_id: str, state: ConversationState) -> dict[st
     if value is None:
         return None
     if node.source == "days":
-        return {node.key: value}
+        return {node.key: value.partition("|")[0]}
     slot_id, starts, ends = value.split("|")
     return {"slot_id": slot_id, "slot_start": starts, "slot_end": ends}
 

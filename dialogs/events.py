@@ -50,6 +50,8 @@ class DaysFound:
     """The booking port's answer: days with a free slot (for the mode asked)."""
 
     days: tuple[date, ...]
+    today: date | None = None
+    """The local date now: "today" and "tomorrow" are said as such."""
 
 
 @dataclass(frozen=True)

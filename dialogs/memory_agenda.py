@@ -64,6 +64,9 @@ class MemoryDesk:
     def _free(self, mode: str, now: datetime) -> list[SlotOffer]:
         return [o for o in self.agenda._free(mode, now) if o.mode == mode and o.starts_at > now]
 
+    def local_date(self, now: datetime) -> date:
+        return now.date()
+
     async def free_days(self, *, mode: str, urgent: bool, now: datetime) -> tuple[date, ...]:
         return tuple(sorted({o.starts_at.date() for o in self._free(mode, now)}))
 

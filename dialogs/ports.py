@@ -27,6 +27,9 @@ class ConversationKey(NamedTuple):
 class BookingDesk(Protocol):
     """One resident's view of the intake agenda, inside the turn's transaction."""
 
+    def local_date(self, now: datetime) -> date:
+        """The date of ``now`` where the intakes are (for "today" and "tomorrow")."""
+
     async def free_days(self, *, mode: str, urgent: bool, now: datetime) -> tuple[date, ...]:
         """Days with a free slot; for urgent residents only within the urgent term."""
 

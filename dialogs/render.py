@@ -6,8 +6,9 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 
 from dialogs.languages import format_locale, is_right_to_left
@@ -86,10 +87,28 @@ def format_when(when: When, locale: str) -> str:
     value = when.value
     locale = format_locale(locale)
     day = format_date(value, format="full", locale=locale)  # weekday, day, month and year
+    if when.today is not None:
+        day = _relative_day(value, when.today, locale, day)
     if when.style == "day" or not isinstance(value, datetime):
         return str(day)
     time = format_time(value, format="short", tzinfo=value.tzinfo, locale=locale)
-    return str(time) if when.style == "time" else f"{day}, {time}"
+    return str(time) if when.style == "time" else f"{day}{_comma(locale)}{time}"
+
+
+def _comma(locale: str) -> str:
+    return "، " if locale.split("_")[0] == "ar" else ", "
+
+
+def _relative_day(value: date, today: date, locale: str, day: str) -> str:
+    """ "Morgen, dinsdag 1 december 2026": CLDR's own words for today and tomorrow."""
+    offset = ((value.date() if isinstance(value, datetime) else value) - today).days
+    if offset not in (0, 1):
+        return day
+    try:  # Babel keeps CLDR's relative day names in its locale data (no public accessor)
+        word = str(Locale.parse(locale)._data["date_fields"]["day"]["relative"][offset])
+    except (KeyError, TypeError, UnknownLocaleError):
+        return day
+    return f"{word[:1].upper()}{word[1:]}{_comma(locale)}{day}"
 
 
 def _param(value: Param, locale: str, translator: Translator) -> str:

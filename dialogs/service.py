@@ -190,7 +190,8 @@ async def ask_port(desk: BookingDesk, query: Query, now: datetime) -> PortAnswer
     """The booking port's answer to one of the engine's questions."""
     match query:
         case FindDays(mode=mode, urgent=urgent):
-            return DaysFound(await desk.free_days(mode=mode, urgent=urgent, now=now))
+            days = await desk.free_days(mode=mode, urgent=urgent, now=now)
+            return DaysFound(days, today=desk.local_date(now))
         case FindTimes(mode=mode, day=day, urgent=urgent):
             return TimesFound(await desk.free_slots(mode=mode, day=day, urgent=urgent, now=now))
         case MakeBooking(request=request):

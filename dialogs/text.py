@@ -18,6 +18,8 @@ class When:
 
     value: datetime | date
     style: Literal["day", "time", "full"] = "full"
+    today: date | None = None
+    """When given, "today" and "tomorrow" are said in words before the date."""
 
 
 @dataclass(frozen=True)

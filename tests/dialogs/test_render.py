@@ -27,3 +27,19 @@ def test_only_right_to_left_locales_get_isolates() -> None:
     assert arabic.options[0].label == f"{FSI}WA-7K3Q{PDI}"
     assert dutch.text == "اتصلوا 0800-9009"
     assert FSI not in dutch.options[0].label
+
+
+def test_today_and_tomorrow_are_said_in_words_in_each_language() -> None:
+    from datetime import date
+
+    from dialogs.render import format_when
+    from dialogs.text import When
+
+    today = date(2026, 11, 30)
+    tomorrow = When(date(2026, 12, 1), "day", today)
+    assert format_when(tomorrow, "nl") == "Morgen, dinsdag 1 december 2026"
+    assert format_when(tomorrow, "pl").startswith("Jutro, wtorek")
+    assert format_when(tomorrow, "ar").startswith("غدًا، ")
+    assert format_when(When(today, "day", today), "en").startswith("Today, Monday")
+    later = format_when(When(date(2026, 12, 3), "day", today), "nl")
+    assert later == "donderdag 3 december 2026", "other days keep just the date"

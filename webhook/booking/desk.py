@@ -60,6 +60,9 @@ class SqlBookingDesk:
     key: ConversationKey
     config: BookingConfig
 
+    def local_date(self, now: datetime) -> date:
+        return now.astimezone(self.config.zone).date()
+
     async def free_days(self, *, mode: str, urgent: bool, now: datetime) -> tuple[date, ...]:
         return await agenda.free_days(
             self.connection, self.config, mode=mode, now=now, urgent=urgent
