@@ -84,6 +84,17 @@ async def start(
     return await _reply(event_update, bot, message.chat.id, service, key_of(user.id), event)
 
 
+async def _from_message(
+    message: Message, event: Event, bot: Bot, service: ConversationService, update: Update
+) -> SendMessage | None:
+    """A turn for a message from a resident (nothing for a message without a sender)."""
+    user = message.from_user
+    if user is None:
+        return None
+    key, locale = key_of(user.id), user.language_code
+    return await _reply(update, bot, message.chat.id, service, key, event, locale=locale)
+
+
 async def command(
     message: Message,
     command: CommandObject,
@@ -91,74 +102,33 @@ async def command(
     service: ConversationService,
     event_update: Update,
 ) -> SendMessage | None:
-    user = message.from_user
-    if user is None:
-        return None
     event = CommandGiven(COMMANDS[command.command.lower()])
-    return await _reply(
-        event_update,
-        bot,
-        message.chat.id,
-        service,
-        key_of(user.id),
-        event,
-        locale=user.language_code,
-    )
+    return await _from_message(message, event, bot, service, event_update)
 
 
 async def contact(
     message: Message, bot: Bot, service: ConversationService, event_update: Update
 ) -> SendMessage | None:
     """A shared contact answers a phone question with its number."""
-    user, shared = message.from_user, message.contact
-    if user is None or shared is None:
+    if message.contact is None:
         return None
-    event = TextEntered(shared.phone_number)
-    return await _reply(
-        event_update,
-        bot,
-        message.chat.id,
-        service,
-        key_of(user.id),
-        event,
-        locale=user.language_code,
-    )
+    event = TextEntered(message.contact.phone_number)
+    return await _from_message(message, event, bot, service, event_update)
 
 
 async def text(
     message: Message, bot: Bot, service: ConversationService, event_update: Update
 ) -> SendMessage | None:
-    user = message.from_user
-    if user is None or message.text is None:
-        return None
-    return await _reply(
-        event_update,
-        bot,
-        message.chat.id,
-        service,
-        key_of(user.id),
-        TextEntered(message.text),
-        locale=user.language_code,
-    )
+    event = TextEntered(message.text or "")
+    return await _from_message(message, event, bot, service, event_update)
 
 
 async def anything_else(
     message: Message, bot: Bot, service: ConversationService, event_update: Update
 ) -> SendMessage | None:
     """Stickers, photos, voice, locations…: the bot reads only text, and asks again."""
-    user = message.from_user
-    if user is None:
-        return None
-    kind = str(message.content_type)
-    return await _reply(
-        event_update,
-        bot,
-        message.chat.id,
-        service,
-        key_of(user.id),
-        NonTextReceived(kind),
-        locale=user.language_code,
-    )
+    event = NonTextReceived(str(message.content_type))
+    return await _from_message(message, event, bot, service, event_update)
 
 
 async def button(
