@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from webhook import errors, staff, widget_api
+from webhook import errors, security, site, staff, widget_api
 from webhook.compose import open_backend
 from webhook.deps import Components
 from webhook.jobs import background_jobs
@@ -26,7 +26,8 @@ DESCRIPTION = """
 WeerAan helps residents of Almere whose gas or electricity was cut off: it checks whether
 they can be reconnected without a deposit and books an intake with PLANgroep.
 
-The **widget API** (`/api/chat`) is what the website chat uses. The **staff API**
+The **widget API** (`/api/chat`) is what the website chat uses: `<script src="/widget.js"
+defer></script>` on a site listed in `WEERAAN_WIDGET__ALLOWED_ORIGINS` adds it. The **staff API**
 (`/api/staff`, `Authorization: Bearer <staff token>` from `weeraan staff add NAME`) is
 what caseworkers' tools use; the dashboard at `/staff/` shows the same. Errors are JSON
 `{"error": code, "message": text}`.
@@ -81,8 +82,10 @@ def create_app(
     errors.install(app)
     app.include_router(widget_api.router)
     app.include_router(telegram_route.router)
+    app.include_router(site.router)
     app.add_middleware(errors.BodyLimit)
     staff.install(app)
+    security.install(app, settings)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

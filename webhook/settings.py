@@ -6,6 +6,7 @@ The names are a public interface (operators script against them); every one is l
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -18,6 +19,8 @@ from dialogs.loader import DEFAULT_TREE_DIR
 
 CommaList = Annotated[list[str], NoDecode]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
+ORIGIN = re.compile(r"https?://[^/\s?#]+")
 
 
 def _hhmm(text: str) -> str:
@@ -47,8 +50,23 @@ class TelegramSettings(BaseModel):
     rate_per_group_minute: int = 20
     allowed_updates: CommaList = Field(default_factory=lambda: ["message", "callback_query"])
     max_connections: int = Field(40, ge=1, le=100)
+    bot_username: str | None = Field(
+        None, description="the bot's @username, for the t.me link and QR code on the demo page"
+    )
 
     _split_updates = field_validator("allowed_updates", mode="before")(_split)
+
+    @field_validator("bot_username", mode="before")
+    @classmethod
+    def _username(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        name = value.strip().removeprefix("@")
+        if not name:
+            return None
+        if not BOT_USERNAME.fullmatch(name):
+            raise ValueError(f"a Telegram username has 5-32 letters, digits or _, not {value!r}")
+        return name
 
 
 class SmtpSettings(BaseModel):
@@ -121,6 +139,16 @@ class WidgetSettings(BaseModel):
     rate_per_ip_minute: int = Field(120, ge=1)
 
     _split_origins = field_validator("allowed_origins", mode="before")(_split)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        """Origins as browsers send them: ``https://www.almere.nl``, no path, no ``*``."""
+        origins = [origin.strip().rstrip("/").lower() for origin in value]
+        wrong = [origin for origin in origins if not ORIGIN.fullmatch(origin)]
+        if wrong:
+            raise ValueError(f"allowed origins look like https://www.example.nl, not {wrong}")
+        return origins
 
 
 class RetentionSettings(BaseModel):
