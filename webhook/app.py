@@ -10,14 +10,12 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from webhook import errors, security, site, staff, widget_api
-from webhook.compose import open_backend
 from webhook.deps import Components
-from webhook.jobs import background_jobs
+from webhook.process import running
 from webhook.settings import Settings
 from webhook.staff.demo import announce, start_demo
 from webhook.telegram import route as telegram_route
-from webhook.telegram.claims import SqlClaims, staff_claim_keyboard
-from webhook.telegram.runtime import register_webhook, telegram_runtime
+from webhook.telegram.runtime import register_webhook
 from webhook.telegram.updates import UpdateLog
 from webhook.widget_api import WidgetLimits
 from webhook.widget_sessions import WidgetSessions
@@ -42,19 +40,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with (
-            open_backend(settings) as backend,
-            telegram_runtime(settings, backend.service, claims=SqlClaims(backend.db)) as telegram,
-            background_jobs(
-                settings=settings,
-                db=backend.db,
-                config=backend.config,
-                translator=backend.service.translator,
-                clock=backend.service.clock,
-                bot=telegram.bot if telegram else None,
-                staff_keyboard=staff_claim_keyboard,
-            ),
-        ):
+        async with running(settings) as process:
+            backend, telegram = process.backend, process.telegram
             app.state.components = Components(
                 settings=settings,
                 db=backend.db,

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.telegram_api import TOKEN, FakeBotApi
+from webhook import process
 from webhook.settings import Settings, TelegramSettings
 from webhook.telegram import polling
 from webhook.telegram.runtime import TelegramRuntime
@@ -50,7 +51,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def runtimes(monkeypatch: pytest.MonkeyPatch) -> list[TelegramRuntime]:
     """The runtime ``run_polling`` builds, so the test can stop its dispatcher."""
     seen: list[TelegramRuntime] = []
-    real = polling.telegram_runtime
+    real = process.telegram_runtime
 
     @asynccontextmanager
     async def spy(*args: Any, **kwargs: Any) -> AsyncIterator[TelegramRuntime | None]:
@@ -59,7 +60,7 @@ def runtimes(monkeypatch: pytest.MonkeyPatch) -> list[TelegramRuntime]:
                 seen.append(runtime)
             yield runtime
 
-    monkeypatch.setattr(polling, "telegram_runtime", spy)
+    monkeypatch.setattr(process, "telegram_runtime", spy)
     return seen
 
 
