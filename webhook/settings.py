@@ -48,6 +48,7 @@ class TelegramSettings(BaseModel):
     rate_global: float = 30.0
     rate_per_chat: float = 1.0
     rate_per_group_minute: int = 20
+    rate_per_user_minute: int = Field(30, ge=1)
     allowed_updates: CommaList = Field(default_factory=lambda: ["message", "callback_query"])
     max_connections: int = Field(40, ge=1, le=100)
     bot_username: str | None = Field(
@@ -152,8 +153,14 @@ class WidgetSettings(BaseModel):
 
 
 class RetentionSettings(BaseModel):
+    """How long data is kept, in days (``webhook.retention`` deletes or anonymises it)."""
+
     conversation_days: int = Field(30, ge=1)
     booking_days: int = Field(90, ge=1)
+    outbox_days: int = Field(30, ge=1)
+    outbox_payload_days: int = Field(7, ge=1)
+    audit_days: int = Field(365, ge=1)
+    updates_days: int = Field(7, ge=1)
 
 
 class Settings(BaseSettings):

@@ -832,3 +832,19 @@ async def test_with_a_public_url_the_webhook_is_registered(
     assert json.loads(call["allowed_updates"]) == ["message", "callback_query", "my_chat_member"]
     assert call["max_connections"] == "7"
     assert TOKEN_SECRET not in caplog.text
+
+
+async def test_a_resident_sending_too_fast_gets_429_and_the_update_is_not_counted(
+    sqlite_url: str, api_base: str, fake: FakeBotApi
+) -> None:
+    settings = settings_for(sqlite_url, api_base, rate_per_user_minute=1)
+    async with running(settings) as app, connect(app) as http:
+        resident = Resident(http, fake, user_id=9090)
+        for _ in range(5):  # the burst
+            await resident.start()
+        update = resident.text_update("/start")
+        response = await resident.deliver(update)
+        assert response.status_code == 429
+        assert int(response.headers["Retry-After"]) >= 1
+        other = Resident(http, fake, user_id=9091)
+        await other.start()  # another resident is not held back

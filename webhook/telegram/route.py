@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from pydantic import ValidationError
 
 from webhook.deps import get_components
 from webhook.errors import ApiError, responses
-from webhook.telegram.runtime import WEBHOOK_PATH
+from webhook.telegram.runtime import WEBHOOK_PATH, TelegramRuntime
 from webhook.telegram.updates import Verdict
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,16 @@ def method_json(bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
     return None if files else data
 
 
+def _too_fast(runtime: TelegramRuntime, update: Update) -> str | None:
+    """Seconds to wait, as text, when this resident sends faster than the per-user limit."""
+    source = update.message or update.callback_query
+    user = source.from_user if source else None
+    if user is None:
+        return None
+    wait = runtime.user_limit.hit(str(user.id))
+    return str(max(1, math.ceil(wait))) if wait > 0 else None
+
+
 def _check_secret(request: Request, expected: str | None) -> None:
     given = request.headers.get(SECRET_HEADER)
     if expected is None or given is None:
@@ -49,7 +60,7 @@ def _check_secret(request: Request, expected: str | None) -> None:
         raise ApiError(401, "bad_secret", "Missing or wrong secret token.")
 
 
-@router.post(WEBHOOK_PATH, responses=responses(401, 422))
+@router.post(WEBHOOK_PATH, responses=responses(401, 422, 429))
 async def telegram_webhook(request: Request) -> Response:
     """Updates from Telegram (only with ``X-Telegram-Bot-Api-Secret-Token``)."""
     components = get_components(request)
@@ -62,6 +73,11 @@ async def telegram_webhook(request: Request) -> Response:
         update = Update.model_validate(await request.json(), context={"bot": runtime.bot})
     except (ValueError, ValidationError) as exc:
         raise ApiError(422, "invalid_update", "This is not a Telegram update.") from exc
+    wait = _too_fast(runtime, update)
+    if wait:  # before counting an attempt: Telegram delivers it again after the wait
+        return JSONResponse(
+            {"error": "rate_limited"}, status_code=429, headers={"Retry-After": wait}
+        )
     updates = components.telegram_updates
     verdict = await updates.begin(update.update_id, now=datetime.now(UTC))
     if verdict is Verdict.DONE:

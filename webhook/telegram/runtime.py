@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
 
@@ -14,6 +14,7 @@ from bot.staff import Claims
 from bot.staff import make_router as staff_router
 from dialogs.service import ConversationService
 from webhook.outbox.telegram_target import make_bot
+from webhook.ratelimit import RateLimiter
 from webhook.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ WEBHOOK_PATH = "/telegram/webhook"
 class TelegramRuntime:
     bot: Bot
     dispatcher: Dispatcher
+    user_limit: RateLimiter = field(default_factory=lambda: RateLimiter(30))
+    """Incoming updates per resident (the webhook answers 429 above it)."""
 
 
 def build_dispatcher(
@@ -56,7 +59,9 @@ async def telegram_runtime(
     dispatcher = build_dispatcher(
         service, claims=claims, staff_chat_id=settings.telegram.staff_chat_id
     )
-    runtime = TelegramRuntime(make_bot(settings.telegram), dispatcher)
+    per_user = settings.telegram.rate_per_user_minute
+    limit = RateLimiter(per_user, burst=max(5, per_user // 3))
+    runtime = TelegramRuntime(make_bot(settings.telegram), dispatcher, limit)
     try:
         yield runtime
     finally:
