@@ -60,7 +60,7 @@ async def telegram_runtime(
         service, claims=claims, staff_chat_id=settings.telegram.staff_chat_id
     )
     per_user = settings.telegram.rate_per_user_minute
-    limit = RateLimiter(per_user, burst=max(5, per_user // 3))
+    limit = RateLimiter(per_user, burst=max(5, per_user // 2))
     runtime = TelegramRuntime(make_bot(settings.telegram), dispatcher, limit)
     try:
         yield runtime
