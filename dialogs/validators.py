@@ -34,7 +34,7 @@ _PHONE_TYPES: Final = frozenset(
     }
 )
 _MACHINE_PREFIX: Final = "+3197"  # 097: machine-to-machine numbers, nobody answers them
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)

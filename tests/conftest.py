@@ -18,10 +18,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from dialogs.engine import Engine
 from dialogs.loader import load_tree
 from dialogs.model import Tree
+from webhook.crypto import Vault
 from webhook.db import create_engine
 from webhook.migrate import upgrade
 
 NOW = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+TEST_KEY = "SJpNN-D-PB_fu3zlpt8j3d-BFyPdwmOAqvNvZQlC8-E="
+"""The encryption key every test app runs with (``WEERAAN_KEYS``), on either database."""
+TEST_VAULT = Vault([TEST_KEY])
+"""Opens what the test apps sealed, for tests that read the tables directly."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def encryption_keys() -> Iterator[str]:
+    """``WEERAAN_KEYS`` for the whole run (PostgreSQL needs one); the key-file default of
+    SQLite is tested in ``tests/security`` with the variable removed."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WEERAAN_KEYS", TEST_KEY)
+        yield TEST_KEY
 
 
 @pytest.fixture(scope="session")

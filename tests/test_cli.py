@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from dialogs.loader import DEFAULT_TREE_DIR
+from webhook.crypto import KEY_FILE, Vault, read_key_file
 
 pytestmark = pytest.mark.slow
 
@@ -133,7 +134,11 @@ class TestChat:
             events = connection.execute("SELECT COUNT(*) FROM outbox").fetchone()
         finally:
             connection.close()
-        assert rows == [("terminal", "active", "Fatima de Vries")]
+        vault = Vault(read_key_file(tmp_path / KEY_FILE))  # the default: a key file, no env
+        assert [(c, s, vault.open(name)) for c, s, name in rows] == [
+            ("terminal", "active", "Fatima de Vries")
+        ]
+        assert rows[0][2] != "Fatima de Vries", "stored encrypted"
         assert events == (0,), "no notification target is configured in this test"
 
     def test_lang_is_accepted_and_junk_is_asked_again(self, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from dialogs.loader import load_tree
 from dialogs.service import Clock, ConversationService, utc_now
 from webhook.booking.config import BookingConfig
 from webhook.booking.schedule_job import ensure_slots
+from webhook.crypto import Vault, check_keys
 from webhook.db import create_engine, is_sqlite
 from webhook.migrate import is_current, upgrade
 from webhook.settings import Settings
@@ -55,14 +56,19 @@ def build_service(
 
 @asynccontextmanager
 async def open_backend(settings: Settings, clock: Clock = utc_now) -> AsyncIterator[Backend]:
-    """Open the database (migrating SQLite), build the service; dispose on exit."""
+    """Open the database (migrating SQLite), build the service; dispose on exit.
+
+    The encryption keys come first: without them (PostgreSQL without ``WEERAAN_KEYS``) or
+    with keys that do not fit the stored data, nothing starts."""
+    vault = Vault.configured(settings.key_list, settings.database_url)
     db = create_engine(settings.database_url)
     try:
         if is_sqlite(settings.database_url):
             await upgrade(db)
         elif not await is_current(db):
             raise SchemaNotCurrent("the database schema is not current: run `weeraan db upgrade`")
-        config = BookingConfig.from_settings(settings)
+        await check_keys(db, vault)
+        config = BookingConfig.from_settings(settings, vault)
         await ensure_slots(db, config, now=clock())
         store = SqlConversationStore(db, config)
         yield Backend(db, store, build_service(settings, store, clock), config)

@@ -1,4 +1,5 @@
-"""Background work of ``weeraan serve``: deliver the outbox, send reminders, keep slots ahead.
+"""Background work of ``weeraan serve``: deliver the outbox, send reminders, keep slots ahead,
+apply the retention limits (``webhook.retention``, hourly).
 
 Each job runs in its own task; a failing round is logged (without personal data) and tried
 again, so a database restart or a dead SMTP server never stops the others.
@@ -23,6 +24,7 @@ from webhook.booking.schedule_job import ensure_slots
 from webhook.outbox.targets import build_deliverers, close_deliverers, quiet_leaky_loggers
 from webhook.outbox.telegram_target import Keyboard
 from webhook.outbox.worker import OutboxWorker
+from webhook.retention import PURGE_EVERY, purge_job
 from webhook.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ async def background_jobs(
     """Run the jobs while the block runs; stop them cleanly after it."""
     quiet_leaky_loggers()
     deliverers = build_deliverers(settings, translator, bot=bot, staff_keyboard=staff_keyboard)
-    worker = OutboxWorker(db, deliverers, clock=clock)
+    worker = OutboxWorker(db, deliverers, clock=clock, vault=config.vault)
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(worker.run_forever(stop), name="outbox"),
@@ -75,6 +77,10 @@ async def background_jobs(
         asyncio.create_task(
             _every(stop, SLOTS_EVERY, "slots", lambda: ensure_slots(db, config, now=clock())),
             name="slots",
+        ),
+        asyncio.create_task(
+            _every(stop, PURGE_EVERY, "retention", purge_job(db, settings.retention, clock)),
+            name="retention",
         ),
     ]
     try:

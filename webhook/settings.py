@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from dialogs.i18n import DEFAULT_LOCALES_DIR
 from dialogs.languages import DEFAULT_LOCALE, is_known, ordered
 from dialogs.loader import DEFAULT_TREE_DIR
+from webhook.crypto import check_key
 
 CommaList = Annotated[list[str], NoDecode]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -48,7 +49,7 @@ class TelegramSettings(BaseModel):
     rate_global: float = 30.0
     rate_per_chat: float = 1.0
     rate_per_group_minute: int = 20
-    rate_per_user_minute: int = Field(30, ge=1)
+    rate_per_user_minute: int = Field(60, ge=1)
     allowed_updates: CommaList = Field(default_factory=lambda: ["message", "callback_query"])
     max_connections: int = Field(40, ge=1, le=100)
     bot_username: str | None = Field(
@@ -167,7 +168,11 @@ class Settings(BaseSettings):
     """All of WeerAan's settings; built once by a composition root and passed down."""
 
     model_config = SettingsConfigDict(
-        env_prefix="WEERAAN_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+        env_prefix="WEERAAN_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        populate_by_name=True,
+        hide_input_in_errors=True,  # errors must never echo a key or a token
     )
 
     database_url: str = "sqlite+aiosqlite:///weeraan.db"
@@ -178,6 +183,9 @@ class Settings(BaseSettings):
     tree_dir: Path = DEFAULT_TREE_DIR
     locales_dir: Path = DEFAULT_LOCALES_DIR
     log_level: str = "INFO"
+    keys: SecretStr | None = Field(
+        None, description="encryption keys, comma-separated, newest first (webhook.crypto)"
+    )
 
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
@@ -188,6 +196,30 @@ class Settings(BaseSettings):
 
     _split_languages = field_validator("languages", mode="before")(_split)
 
+    @field_validator("keys")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        """Every key must be a Fernet key; the message names its place, never the key."""
+        if value is None:
+            return None
+        keys = [key.strip() for key in value.get_secret_value().split(",")]
+        if not any(keys):
+            return None
+        problems = []
+        for place, key in enumerate(keys, start=1):
+            try:
+                check_key(key)
+            except ValueError as exc:
+                problems.append(f"key {place} of {len(keys)} is {exc}")
+        if problems:
+            raise ValueError("WEERAAN_KEYS: " + "; ".join(problems))
+        return SecretStr(",".join(keys))
+
+    @property
+    def key_list(self) -> list[str]:
+        """The Fernet keys from ``WEERAAN_KEYS`` (first encrypts); empty when unset."""
+        return [] if self.keys is None else self.keys.get_secret_value().split(",")
+
     @model_validator(mode="after")
     def _offered_languages(self) -> Self:
         available = catalog_languages(self.locales_dir)
@@ -196,10 +228,14 @@ class Settings(BaseSettings):
             return self
         unknown = [code for code in self.languages if not is_known(code)]
         if unknown:
-            raise ValueError(f"unknown language codes {unknown} (use codes like nl, en, uk)")
+            raise ValueError(
+                f"languages: unknown language codes {unknown} (use codes like nl, en, uk)"
+            )
         missing = [c for c in self.languages if c != DEFAULT_LOCALE and c not in available]
         if missing:
-            raise ValueError(f"no catalog for {missing}: add one with `make language L=<code>`")
+            raise ValueError(
+                f"languages: no catalog for {missing}: add one with `make language L=<code>`"
+            )
         return self
 
 

@@ -27,6 +27,7 @@ from webhook.booking.config import BookingConfig
 from webhook.booking.desk import SqlBookingDesk, active_row, cancel_booking
 from webhook.booking.payloads import staff_callback
 from webhook.db import writer
+from webhook.outbox.erasure import ERASED, forget_notifications
 from webhook.outbox.store import enqueue
 from webhook.tables import bookings, callback_requests, conversations, handled_events
 
@@ -46,10 +47,6 @@ def lock_id(key: ConversationKey) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-ERASED = "[gewist]"
-"""What stays of a name or phone number after erasure: the booking row keeps its counts."""
-
-
 @dataclass
 class SqlTurn:
     """A turn inside one open transaction."""
@@ -67,7 +64,7 @@ class SqlTurn:
         values = {
             "channel": self.key.channel,
             "external_id": self.key.external_id,
-            "state": state.to_json(),
+            "state": self.config.vault.seal_text(state.to_json()),
             "node": state.node,
             "locale": state.locale,
             "ended": state.ended,
@@ -83,11 +80,13 @@ class SqlTurn:
         await self.connection.execute(statement)
 
     async def erase(self) -> None:
-        """Delete the conversation and call-backs; cancel and anonymise the bookings."""
+        """Delete the conversation and call-backs; cancel and anonymise the bookings; scrub the
+        outbox (``webhook.outbox.erasure``)."""
         now = datetime.now(UTC)
         current = await active_row(self.connection, self.key)
         if current is not None:
             await cancel_booking(self.connection, current, self.config, now=now)
+        await forget_notifications(self.connection, self.key, self.config.vault)
         await self.connection.execute(
             update(bookings)
             .where(bookings.c.channel == self.key.channel)
@@ -119,7 +118,7 @@ class SqlTurn:
             .values(
                 channel=self.key.channel,
                 external_id=self.key.external_id,
-                phone=request.phone,
+                phone=self.config.vault.seal(request.phone),
                 part_of_day=request.part_of_day,
                 urgent=request.urgent,
                 outcome=decision.outcome if decision else None,
@@ -133,13 +132,14 @@ class SqlTurn:
                 supplier=request.supplier,
             )
         )
-        row = result.one()
+        row = self.config.vault.open_row(result.one())
         await enqueue(
             self.connection,
             event="callback.requested",
             payload=staff_callback(row),
             targets=self.config.staff_targets,
             now=now,
+            vault=self.config.vault,
         )
 
 
@@ -162,13 +162,16 @@ class SqlConversationStore:
             if self._postgres:
                 await connection.execute(select(func.pg_advisory_xact_lock(lock_id(key))))
             raw = await connection.scalar(_STATE.where(_where(key)))
-            state = None if raw is None else ConversationState.from_json(raw)
+            state = None if raw is None else self._state(raw)
             yield SqlTurn(connection, key, state, self.config)
 
     async def get(self, key: ConversationKey) -> ConversationState | None:
         async with self.engine.connect() as connection:
             raw = await connection.scalar(_STATE.where(_where(key)))
-        return None if raw is None else ConversationState.from_json(raw)
+        return None if raw is None else self._state(raw)
+
+    def _state(self, raw: str) -> ConversationState:
+        return ConversationState.from_json(self.config.vault.open_text(raw))
 
     async def count_callbacks(self, key: ConversationKey) -> int:
         """How many call-back requests are kept for ``key`` (for tests and erasure checks)."""

@@ -56,7 +56,7 @@ callback_requests = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("channel", String(16), nullable=False),
     Column("external_id", String(64), nullable=False),
-    Column("phone", String(32), nullable=False),
+    Column("phone", Text, nullable=False),
     Column("part_of_day", String(16), nullable=False),
     Column("urgent", Boolean, nullable=False),
     Column("outcome", String(32)),

@@ -7,6 +7,7 @@ An answer may be an option's number, its label, or free text.
 
 from __future__ import annotations
 
+import io
 import sys
 import uuid
 from collections.abc import Iterator
@@ -41,7 +42,8 @@ def _print_options(message: MessageView, out: TextIO) -> tuple[str, ...]:
 def to_event(line: str, numbered: tuple[str, ...]) -> Event:
     """An option number picks that option; anything else is typed text."""
     text = line.strip()
-    if text.isdecimal() and 1 <= int(text) <= len(numbered):
+    # len() first: int() refuses more than 4300 digits (a ValueError, a crash here).
+    if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(numbered):
         return OptionChosen(numbered[int(text) - 1])
     return TextEntered(text)
 
@@ -75,6 +77,8 @@ async def converse(
 
 async def run_chat(settings: Settings, locale: str | None) -> int:
     interactive = sys.stdin.isatty()
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # invalid UTF-8 is read as U+FFFD, no crash
     async with open_backend(settings) as backend:
         try:
             await converse(

@@ -1,4 +1,4 @@
-"""The ``weeraan`` command line: serve, chat, tree check/render, db upgrade, staff."""
+"""The ``weeraan`` command line: serve, chat, tree check/render, db upgrade, staff, keys."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from dialogs.loader import DEFAULT_TREE_DIR, load_tree
 from dialogs.problems import TreeError
+from webhook.crypto import VaultError
 from webhook.settings import Settings
 
 
@@ -50,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     staff_actions.add_parser("list", help="list caseworkers (names only, never tokens)")
     revoke = staff_actions.add_parser("revoke", help="revoke a caseworker's token and sessions")
     revoke.add_argument("name")
+
+    keys = commands.add_parser("keys", help="the encryption keys of residents' personal data")
+    key_actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    key_actions.add_parser("generate", help="print a new key (for WEERAAN_KEYS)")
+    key_actions.add_parser(
+        "rotate",
+        help="re-encrypt everything under a new key (stop the running processes first)",
+    )
     return parser
 
 
@@ -59,7 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "tree":
             return _tree(args.action, args.dir)
+        if args.command == "keys" and args.action == "generate":
+            return _keys_generate()
         settings = Settings()
+        if args.command == "keys":
+            return asyncio.run(_keys_rotate(settings))
+        if args.command in {"serve", "bot", "chat"}:
+            from webhook.crypto import Vault
+
+            Vault.configured(settings.key_list, settings.database_url)  # refuse early
         if args.command == "serve":
             return _serve(settings, args.host, args.port, demo=args.demo)
         if args.command == "staff":
@@ -75,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_db_upgrade(settings))
     except ValidationError as exc:
         print(f"weeraan: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    except VaultError as exc:
+        print(f"weeraan: {exc}", file=sys.stderr)
         return 2
     except TreeError as exc:
         print(f"weeraan: the dialogue tree is invalid:\n{exc}", file=sys.stderr)
@@ -119,6 +139,50 @@ async def _staff(settings: Settings, action: str, name: str) -> int:
     if action == "revoke":
         return await admin.revoke_command(settings, name, out, err)
     return await admin.list_command(settings, out, err)
+
+
+def _keys_generate() -> int:
+    from webhook.crypto import new_key
+
+    print(new_key())
+    return 0
+
+
+async def _keys_rotate(settings: Settings) -> int:
+    """A new first key; every sealed value re-encrypted under it (one transaction per table).
+
+    With ``WEERAAN_KEYS`` the new key is printed once, to be put first in the list; with the
+    SQLite key file it is written first into the file. Older keys stay for reading.
+    """
+    from webhook.crypto import Vault, check_keys, key_file_for, new_key, reseal_all, write_key_file
+    from webhook.db import create_engine, is_sqlite
+    from webhook.migrate import upgrade
+
+    current = Vault.configured(settings.key_list, settings.database_url)
+    rotated = Vault([new_key(), *current.keys])
+    engine = create_engine(settings.database_url)
+    try:
+        if is_sqlite(settings.database_url):
+            await upgrade(engine)
+        await check_keys(engine, current)  # the keys fit: nothing is changed otherwise
+        path = None if settings.key_list else key_file_for(settings.database_url)
+        if path is not None:
+            write_key_file(path, rotated.keys)
+            print(f"new key written first in {path}; the older keys stay there for reading")
+        else:
+            print("new key (shown once; store it where WEERAAN_KEYS is kept):")
+            print(rotated.keys[0])
+            print(
+                "put it first in WEERAAN_KEYS, before the keys you have now "
+                "(WEERAAN_KEYS=<new key>,<current keys>), then start WeerAan again",
+                flush=True,
+            )
+        changed = await reseal_all(engine, rotated)
+    finally:
+        await engine.dispose()
+    counts = ", ".join(f"{table} {count}" for table, count in changed.items())
+    print(f"re-encrypted under the new key: {counts} rows")
+    return 0
 
 
 async def _db_upgrade(settings: Settings) -> int:

@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from webhook.crypto import Vault
 from webhook.db import writer
 from webhook.outbox import messages as m
 from webhook.outbox.claims import as_utc
@@ -131,6 +132,7 @@ async def put(
             payload=booking_payload() if payload is None else payload,
             targets=targets,
             now=now,
+            vault=Vault.unkeyed(),
         )
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.outbox.helpers import FakeTarget, ManualClock, booking_payload, rows
+from webhook.crypto import Vault
 from webhook.db import create_engine, writer
 from webhook.outbox.delivery import OutboxMessage
 from webhook.outbox.store import enqueue
@@ -28,6 +29,7 @@ async def race(url: str, db: AsyncEngine) -> None:
                 payload=booking_payload(reference=f"WA-{number:04d}"),
                 targets=["staff_webhook"],
                 now=clock.now,
+                vault=Vault.unkeyed(),
             )
     delivered: list[tuple[int, str]] = []
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.outbox.helpers import NOW, FakeTarget, ManualClock, eventually, one_row, put, rows
+from webhook.crypto import Vault
 from webhook.outbox.claims import claim_due
 from webhook.outbox.delivery import DeliveryError, OutboxMessage
 from webhook.outbox.worker import OutboxWorker
@@ -142,7 +143,12 @@ async def test_the_lease_of_a_worker_that_died_runs_out(sqlite_db: AsyncEngine) 
     await put(sqlite_db)
     # A worker claims the row and then dies before delivering it.
     (claim,) = await claim_due(
-        sqlite_db, now=NOW, lease=timedelta(seconds=60), batch=5, targets={"staff_webhook"}
+        sqlite_db,
+        now=NOW,
+        lease=timedelta(seconds=60),
+        batch=5,
+        targets={"staff_webhook"},
+        vault=Vault.unkeyed(),
     )
     target = FakeTarget(None)
     w = worker(sqlite_db, target, clock)

@@ -28,6 +28,7 @@ from dialogs.replies import RequestCallback
 from tests.webhook.test_widget_api import GENEROUS, connect, running
 from webhook.booking.config import BookingConfig
 from webhook.booking.slots import free_slots
+from webhook.crypto import Vault
 from webhook.db import create_engine
 from webhook.settings import Settings
 from webhook.staff.members import NewStaff, add_staff
@@ -175,7 +176,7 @@ class StaffApp:
 
     @property
     def config(self) -> BookingConfig:
-        return BookingConfig.from_settings(self.settings)
+        return BookingConfig.from_settings(self.settings, Vault(self.settings.key_list))
 
     def auth(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.anna.token}"}
@@ -249,7 +250,8 @@ class StaffApp:
     async def outbox_events(self, reference: str) -> list[str]:
         async with self.db.connect() as connection:
             rows = (await connection.execute(select(outbox.c.event, outbox.c.payload))).all()
-        return [row.event for row in rows if json.loads(row.payload).get("reference") == reference]
+        opened = [(row.event, json.loads(self.config.vault.open_text(row.payload))) for row in rows]
+        return [event for event, payload in opened if payload.get("reference") == reference]
 
 
 @asynccontextmanager

@@ -511,6 +511,7 @@ async def test_openapi_documents_the_staff_routes(staff_app: StaffApp) -> None:
         ("/api/staff/slots", "post"),
         ("/api/staff/slots/close", "post"),
         ("/api/staff/notifications/dead", "get"),
+        ("/api/staff/residents/erase", "post"),
     }
     for (path, method), operation in staff_paths.items():
         assert operation["tags"] == ["staff"], path

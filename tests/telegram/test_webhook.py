@@ -35,6 +35,7 @@ from bot.render import MAX_CALLBACK_DATA, MAX_TEXT, keyboard, split, to_telegram
 from dialogs.render import MessageView, OptionView
 from dialogs.service import Turn
 from dialogs.state import ConversationState
+from tests.conftest import TEST_VAULT
 from tests.fakes.telegram_api import Call, Fail, FakeBotApi
 from tests.outbox.helpers import eventually, free_port
 from tests.webhook.test_widget_api import GENEROUS, connect, running
@@ -172,7 +173,9 @@ async def stored(db: AsyncEngine, user_id: int) -> tuple[ConversationState, str]
                 )
             )
         ).one_or_none()
-    return None if row is None else (ConversationState.from_json(row.state), row.node)
+    if row is None:
+        return None
+    return ConversationState.from_json(TEST_VAULT.open_text(row.state)), row.node
 
 
 async def count(db: AsyncEngine, table: Any) -> int:
@@ -414,8 +417,8 @@ async def test_a_resident_books_an_intake_from_start_to_the_staff_chat(
         ).one()
     assert booking.channel == "telegram"
     assert booking.external_id == str(fatima.user_id)
-    assert booking.phone == "+31612345678"
-    assert booking.name == "Fatima de Vries"
+    assert TEST_VAULT.open(booking.phone) == "+31612345678"
+    assert TEST_VAULT.open(booking.name) == "Fatima de Vries"
     assert booking.locale == "nl"
 
     assert caplog.records, "the logs were captured at DEBUG"

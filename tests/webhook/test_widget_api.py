@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.languages import LANGUAGE_NAMES, from_accept_language
 from dialogs.state import ConversationState
+from tests.conftest import TEST_VAULT
 from webhook.app import create_app
 from webhook.db import create_engine
 from webhook.settings import Settings
@@ -336,7 +337,7 @@ class TestConversation:
         stored = await stored_conversation(sqlite_engine, chat.session_id)
         assert stored is not None
         assert stored["node"] == "eligible"
-        state = ConversationState.from_json(stored["state"])
+        state = ConversationState.from_json(TEST_VAULT.open_text(stored["state"]))
         assert state.decision is not None
         assert state.decision.outcome == "eligible"
         assert state.answers["postcode"] == "1315 AB"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from webhook.crypto import Vault
 from webhook.outbox.configured import configured_targets, enabled_staff_targets
 from webhook.outbox.store import Target
 from webhook.settings import ScheduleSettings, Settings
@@ -16,6 +17,8 @@ class BookingConfig:
     staff_targets: tuple[Target, ...] = ()
     resident_email: bool = False
     resident_telegram: bool = False
+    vault: Vault = field(default_factory=Vault.unkeyed)
+    """Seals residents' personal data; ``from_settings`` always gets a keyed one."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -26,7 +29,7 @@ class BookingConfig:
         return self.schedule.office_address
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> BookingConfig:
+    def from_settings(cls, settings: Settings, vault: Vault) -> BookingConfig:
         """Only targets with a deliverer get outbox rows (``configured_targets``)."""
         configured = configured_targets(settings)
         return cls(
@@ -34,4 +37,5 @@ class BookingConfig:
             staff_targets=enabled_staff_targets(settings),
             resident_email="resident_email" in configured,
             resident_telegram="resident_telegram" in configured,
+            vault=vault,
         )

@@ -104,9 +104,9 @@ class SqlBookingDesk:
             "mode": slot.mode,  # type: ignore[attr-defined]
             "starts_at": slot.starts_at,  # type: ignore[attr-defined]
             "ends_at": slot.ends_at,  # type: ignore[attr-defined]
-            "name": request.name,
-            "phone": request.phone,
-            "email": request.email,
+            "name": self.config.vault.seal(request.name),
+            "phone": self.config.vault.seal(request.phone),
+            "email": self.config.vault.seal(request.email),
             "locale": request.locale,
             "outcome": request.outcome,
             "urgent": request.urgent,

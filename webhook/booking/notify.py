@@ -28,12 +28,14 @@ async def notify_booking(
     now: datetime,
 ) -> None:
     """Caseworkers hear of every change; a resident who gave an e-mail address gets it too."""
+    row = config.vault.open_row(row)
     await enqueue(
         connection,
         event=event,
         payload=staff_booking(row, address=config.address),
         targets=config.staff_targets,
         now=now,
+        vault=config.vault,
     )
     if config.resident_email and row.email:
         method = "CANCEL" if event == "booking.cancelled" else "REQUEST"
@@ -46,4 +48,5 @@ async def notify_booking(
             payload={**payload, "to": row.email},
             targets=["resident_email"],
             now=now,
+            vault=config.vault,
         )

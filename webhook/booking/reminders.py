@@ -65,6 +65,7 @@ async def _remind(
     )
     if marked.rowcount != 1:
         return 0
+    row = config.vault.open_row(row)
     base = resident_booking(row, kind="reminder", address=config.address, method="REQUEST")
     for target, extra in _targets(row, config):
         await enqueue(
@@ -73,5 +74,6 @@ async def _remind(
             payload={**base, **extra},
             targets=[target],
             now=now,
+            vault=config.vault,
         )
     return 1

@@ -22,6 +22,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Row, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from webhook.crypto import Vault
 from webhook.db import writer
 from webhook.outbox.delivery import OutboxMessage
 from webhook.outbox.store import Event, Target
@@ -61,8 +62,11 @@ async def claim_due(
     lease: timedelta,
     batch: int,
     targets: Collection[Target],
+    vault: Vault,
 ) -> list[Claim]:
-    """Take up to ``batch`` due rows for ``targets``, oldest first, and commit the lease."""
+    """Take up to ``batch`` due rows for ``targets``, oldest first, and commit the lease.
+
+    Payloads are opened with ``vault`` (they are sealed at rest)."""
     if not targets:
         return []
     until = now + lease
@@ -80,10 +84,11 @@ async def claim_due(
                 await connection.execute(
                     update(outbox).where(outbox.c.id.in_(ids)).values(locked_until=until)
                 )
-            return [Claim(_message(row), until) for row in rows]
+            return [Claim(_message(row, vault), until) for row in rows]
     async with writer(engine).begin() as connection:
         rows = (await connection.execute(due)).all()
-        return [Claim(_message(row), until) for row in rows if await _take(connection, row, until)]
+        taken = [row for row in rows if await _take(connection, row, until)]
+        return [Claim(_message(row, vault), until) for row in taken]
 
 
 def _is_due(now: datetime, targets: Collection[Target]) -> ColumnElement[bool]:
@@ -106,13 +111,13 @@ async def _take(connection: AsyncConnection, row: Row[*tuple[Any, ...]], until: 
     return result.rowcount == 1
 
 
-def _message(row: Row[*tuple[Any, ...]]) -> OutboxMessage:
+def _message(row: Row[*tuple[Any, ...]], vault: Vault) -> OutboxMessage:
     return OutboxMessage(
         id=row.id,
         message_id=row.message_id,
         event=cast(Event, row.event),
         target=cast(Target, row.target),
-        payload=json.loads(row.payload),
+        payload=json.loads(vault.open_text(row.payload)),
         attempts=row.attempts,
         created_at=as_utc(row.created_at),
     )

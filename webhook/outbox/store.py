@@ -15,6 +15,7 @@ from typing import Any, Final, Literal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from webhook.crypto import Vault
 from webhook.tables import outbox
 
 Event = Literal[
@@ -37,14 +38,16 @@ async def enqueue(
     payload: Mapping[str, Any],
     targets: Iterable[Target],
     now: datetime,
+    vault: Vault,
 ) -> list[str]:
-    """Add one pending row per target; returns their message ids."""
+    """Add one pending row per target (payload sealed by ``vault``); returns message ids."""
+    document = json.dumps({"event": event, **payload}, ensure_ascii=False, default=str)
     rows = [
         {
             "message_id": f"msg_{uuid.uuid4().hex}",
             "event": event,
             "target": target,
-            "payload": json.dumps({"event": event, **payload}, ensure_ascii=False, default=str),
+            "payload": vault.seal_text(document),
             "status": "pending",
             "attempts": 0,
             "next_attempt_at": now,

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from webhook.crypto import Vault
 from webhook.outbox.backoff import retry_delay
 from webhook.outbox.claims import Claim, as_utc, claim_due, mark_failed, mark_sent, release
 from webhook.outbox.delivery import Deliverer, DeliveryError, OutboxMessage, failure_reason
@@ -53,11 +54,14 @@ class OutboxWorker:
         base_delay: timedelta = timedelta(seconds=5),
         max_delay: timedelta = timedelta(hours=6),
         rng: random.Random | None = None,
+        vault: Vault | None = None,
     ) -> None:
+        """``vault`` opens the sealed payloads (the composition root passes its own)."""
         if batch < 1 or max_attempts < 1 or lease <= timedelta(0):
             raise ValueError("batch, max_attempts and lease must be positive")
         self._engine = engine
         self._deliverers = dict(deliverers)
+        self._vault = vault or Vault.unkeyed()
         self._clock = clock
         self._batch = batch
         self._lease = lease
@@ -82,6 +86,7 @@ class OutboxWorker:
             lease=self._lease,
             batch=self._batch,
             targets=self._deliverers.keys(),
+            vault=self._vault,
         )
         if not claims:
             return 0

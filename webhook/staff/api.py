@@ -1,4 +1,5 @@
-"""The staff JSON API (``/api/staff``): bookings, call-backs, slots, dead notifications.
+"""The staff JSON API (``/api/staff``): bookings, call-backs, slots, dead notifications,
+erasing a resident.
 
 Every route needs ``Authorization: Bearer <staff token>``. Times are ISO 8601 with the
 offset of the office's time zone; date filters are local dates.
@@ -15,6 +16,7 @@ from webhook.errors import ErrorBody
 from webhook.staff.csv_export import csv_response
 from webhook.staff.deps import ApiDesk, now
 from webhook.staff.desk import StaffDesk
+from webhook.staff.erasure import erase_resident
 from webhook.staff.problems import Invalid
 from webhook.staff.records import BookingFilter
 from webhook.staff.schemas import (
@@ -24,6 +26,8 @@ from webhook.staff.schemas import (
     ClosedOut,
     CloseIn,
     DeadNotificationOut,
+    ErasedOut,
+    EraseIn,
     OutcomeIn,
     SlotIn,
     SlotOut,
@@ -46,7 +50,7 @@ router = APIRouter(prefix="/api/staff", tags=["staff"], responses=errors(401))
 
 Status = Literal["active", "cancelled", "attended", "no_show"]
 Reference = Annotated[str, Path(min_length=3, max_length=16, examples=["WA-7K3Q"])]
-CallbackId = Annotated[int, Path(ge=1)]
+CallbackId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # the id column is a 32-bit INTEGER
 MAX_SLOT_DAYS = 62
 
 
@@ -188,3 +192,15 @@ async def dead_notifications(desk: ApiDesk) -> list[DeadNotificationOut]:
     return [
         DeadNotificationOut.of(row, desk.config.zone) for row in await desk.dead_notifications()
     ]
+
+
+@router.post("/residents/erase", response_model=ErasedOut, responses=errors(404, 422))
+async def erase(desk: ApiDesk, body: EraseIn) -> ErasedOut:
+    """Erase a resident, found by one of their bookings or call-back requests, as ``/wis``
+    does: their conversation and call-back requests are deleted, an active booking is
+    cancelled (the slot is free again) and every booking of theirs is anonymised (the counts
+    stay). Notifications to the resident that are not sent yet are deleted; those to
+    caseworkers keep their facts without name, phone or e-mail. Audit-logged
+    (``erase_resident``); erasing again is harmless."""
+    done = await erase_resident(desk, reference=body.reference, callback_id=body.callback_id)
+    return ErasedOut(subject=done.subject, already_erased=done.already_erased)

@@ -26,6 +26,7 @@ ADD_SLOT: Final = "add_slot"
 CLOSE_SLOTS: Final = "close_slots"
 LOGIN: Final = "login"
 LOGOUT: Final = "logout"
+ERASE_RESIDENT: Final = "erase_resident"
 
 
 async def record(

@@ -11,9 +11,11 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from webhook.outbox.erasure import ERASED
 from webhook.staff.csv_export import csv_response
 from webhook.staff.deps import FormSession, PageSession, desk_for
 from webhook.staff.desk import Outcome, StaffDesk
+from webhook.staff.erasure import erase_resident
 from webhook.staff.pages import dutch, frame, local_today, render, see_other
 from webhook.staff.problems import Conflict, NotFound
 from webhook.staff.records import BookingFilter
@@ -93,6 +95,7 @@ async def _booking_page(
         current="bookings",
         booking=booking,
         mine=row.claimed_by == session.member.id,
+        erased=str(row.external_id).startswith(ERASED),
         **await frame(desk),
     )
 
@@ -159,6 +162,27 @@ async def booking_claim(request: Request, session: FormSession, reference: str) 
             request, session, desk, reference, status=409, problem=dutch(conflict)
         )
     return see_other(f"/staff/bookings/{row.reference}", "claimed")
+
+
+@router.post("/bookings/{reference}/erase")
+async def booking_erase(
+    request: Request,
+    session: FormSession,
+    reference: str,
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """Erase the resident of this booking (after the confirm box), as ``/wis`` does."""
+    desk = desk_for(request, session)
+    try:
+        if confirm != "yes":
+            problem = "Vink eerst aan dat u de gegevens van deze bewoner echt wilt wissen."
+            return await _booking_page(
+                request, session, desk, reference, status=422, problem=problem
+            )
+        await erase_resident(desk, reference=reference)
+    except NotFound:
+        return await _not_found(request, session, desk)
+    return see_other(f"/staff/bookings/{reference.strip().upper()}", "erased")
 
 
 # -- call-back requests ---------------------------------------------------------------------

@@ -65,7 +65,8 @@ class StaffDesk:
     async def bookings(self, wanted: records.BookingFilter, *, export: bool = False) -> list[Any]:
         now = self.clock()
         async with self._write() as connection:
-            rows = await records.list_bookings(connection, wanted, self.config.zone)
+            found = await records.list_bookings(connection, wanted, self.config.zone)
+            rows = [self.config.vault.open_row(row) for row in found]
             if export:
                 await self._audit(connection, audit.EXPORT_CSV, "bookings:csv", now)
             else:
@@ -85,7 +86,7 @@ class StaffDesk:
         row = await records.booking_by_reference(connection, reference)
         if row is None:
             raise NotFound(f"There is no booking {reference!r}.", "unknown_booking")
-        return row
+        return self.config.vault.open_row(row)
 
     async def set_outcome(self, reference: str, outcome: Outcome) -> Any:
         """Attended or no-show (correctable); cancelled frees the slot and tells everyone."""
@@ -154,7 +155,8 @@ class StaffDesk:
     async def callbacks(self) -> list[Any]:
         now = self.clock()
         async with self._write() as connection:
-            rows = await records.open_callbacks(connection)
+            found = await records.open_callbacks(connection)
+            rows = [self.config.vault.open_row(row) for row in found]
             await self._audit(connection, audit.LIST_CALLBACKS, "callbacks:list", now)
         return rows
 
@@ -162,7 +164,7 @@ class StaffDesk:
         row = await records.callback_by_id(connection, callback_id)
         if row is None:
             raise NotFound(f"There is no call-back request {callback_id}.", "unknown_callback")
-        return row
+        return self.config.vault.open_row(row)
 
     async def claim_callback(self, callback_id: int) -> Any:
         now = self.clock()

@@ -20,6 +20,7 @@ NOTICES: Final = {
     "attended": "Opgeslagen: de bewoner is geweest.",
     "no_show": "Opgeslagen: de bewoner is niet gekomen.",
     "cancelled": "De afspraak is geannuleerd. De tijd is weer vrij.",
+    "erased": "De gegevens van de bewoner zijn gewist.",
     "callback_claimed": "U heeft dit terugbelverzoek op uw naam gezet.",
     "callback_done": "Het terugbelverzoek is afgehandeld.",
     "slot_added": "De tijd is toegevoegd.",

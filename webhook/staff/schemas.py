@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from dialogs.eligibility import REASON_TEXTS
 from webhook.booking.times import utc
@@ -46,6 +46,27 @@ class CloseIn(_Body):
     start: AwareDatetime = Field(alias="from", examples=["2026-12-24T00:00:00+01:00"])
     end: AwareDatetime = Field(alias="to", examples=["2026-12-25T00:00:00+01:00"])
     mode: ModeName | None = Field(None, description="Only this mode; both when left out.")
+
+
+class EraseIn(_Body):
+    """Whose data to erase: give the reference of one of their bookings or the id of one of
+    their call-back requests (exactly one)."""
+
+    reference: str | None = Field(None, min_length=3, max_length=16, examples=["WA-7K3Q"])
+    callback_id: int | None = Field(None, ge=1, le=2_147_483_647)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.reference is None) == (self.callback_id is None):
+            raise ValueError("give either reference or callback_id")
+        return self
+
+
+class ErasedOut(BaseModel):
+    subject: str = Field(examples=["booking:WA-7K3Q"], description="What was asked for.")
+    already_erased: bool = Field(
+        description="The resident's data had been erased or anonymised before."
+    )
 
 
 class ClosedOut(BaseModel):

@@ -1,0 +1,1 @@
+"""Security properties of the stored data: encryption at rest."""
