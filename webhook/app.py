@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from webhook import errors, security, site, staff, widget_api
 from webhook.deps import Components
+from webhook.logs import RequestIds
 from webhook.process import running
 from webhook.settings import Settings
 from webhook.staff.demo import announce, start_demo
@@ -71,6 +72,7 @@ def create_app(
     app.include_router(telegram_route.router)
     app.include_router(site.router)
     app.add_middleware(errors.BodyLimit)
+    app.add_middleware(RequestIds)
     staff.install(app)
     security.install(app, settings)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -183,6 +183,7 @@ class Settings(BaseSettings):
     tree_dir: Path = DEFAULT_TREE_DIR
     locales_dir: Path = DEFAULT_LOCALES_DIR
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
     keys: SecretStr | None = Field(
         None, description="encryption keys, comma-separated, newest first (webhook.crypto)"
     )

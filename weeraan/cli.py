@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from dialogs.loader import DEFAULT_TREE_DIR, load_tree
 from dialogs.problems import TreeError
 from webhook.crypto import VaultError
+from webhook.logs import configure as configure_logging
 from webhook.settings import Settings
 
 
@@ -118,10 +119,11 @@ def _serve(settings: Settings, host: str, port: int, *, demo: bool = False) -> i
 
     from webhook.app import create_app
 
-    logging.getLogger().setLevel(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     shown_host = f"[{host}]" if ":" in host else host
     app = create_app(settings, demo=demo, base_url=f"http://{shown_host}:{port}")
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    # log_config=None: uvicorn's own lines go through our handler (JSON when configured)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_config=None)
     return 0
 
 
