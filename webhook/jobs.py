@@ -1,6 +1,9 @@
 """Background work of ``weeraan serve``: deliver the outbox, send reminders, keep slots ahead,
 apply the retention limits (``webhook.retention``, hourly).
 
+Reminders, slots and retention run one round at a time across all processes on one
+PostgreSQL (``webhook.joblock``); the outbox worker claims rows with SKIP LOCKED instead.
+
 Each job runs in its own task; a failing round is logged (without personal data) and tried
 again, so a database restart or a dead SMTP server never stops the others.
 """
@@ -21,6 +24,7 @@ from dialogs.ports import Translator
 from webhook.booking.config import BookingConfig
 from webhook.booking.reminders import send_due_reminders
 from webhook.booking.schedule_job import ensure_slots
+from webhook.joblock import exclusive
 from webhook.outbox.targets import build_deliverers, close_deliverers, quiet_leaky_loggers
 from webhook.outbox.telegram_target import Keyboard
 from webhook.outbox.worker import OutboxWorker
@@ -70,16 +74,26 @@ async def background_jobs(
                 stop,
                 REMINDER_EVERY,
                 "reminders",
-                lambda: send_due_reminders(db, config, now=clock()),
+                exclusive(db, "reminders", lambda: send_due_reminders(db, config, now=clock())),
             ),
             name="reminders",
         ),
         asyncio.create_task(
-            _every(stop, SLOTS_EVERY, "slots", lambda: ensure_slots(db, config, now=clock())),
+            _every(
+                stop,
+                SLOTS_EVERY,
+                "slots",
+                exclusive(db, "slots", lambda: ensure_slots(db, config, now=clock())),
+            ),
             name="slots",
         ),
         asyncio.create_task(
-            _every(stop, PURGE_EVERY, "retention", purge_job(db, settings.retention, clock)),
+            _every(
+                stop,
+                PURGE_EVERY,
+                "retention",
+                exclusive(db, "retention", purge_job(db, settings.retention, clock)),
+            ),
             name="retention",
         ),
     ]

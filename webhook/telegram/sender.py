@@ -12,7 +12,8 @@ same limits (PRODUCT.md §3, Telegram's Bots FAQ):
 - all chats together, at most ``per_second`` messages in any second (a sliding window).
 
 A send that is over a limit waits (asyncio) rather than fails. The sends to one chat queue
-behind a lock, in order, so a 429 for that chat holds back the ones after it as well.
+behind a lock, in order, so a 429 for that chat holds back the ones after it as well (also
+when the sender gives that message back to the outbox after ``max_429_retries``).
 
 Failures are retried briefly here (the outbox worker retries with its own, longer back-off):
 a 429 waits ``retry_after`` if that is at most ``max_retry_after``, else it is raised at once;
@@ -162,9 +163,15 @@ class _Chat:
     limits: list[Limit]
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     users: int = 0
+    resume_at: float = -math.inf
+    """No send before this: the ``retry_after`` of the last 429, also when it was given up."""
 
     def idle(self, now: float) -> bool:
-        return self.users == 0 and all(limit.idle(now) for limit in self.limits)
+        return (
+            self.users == 0
+            and self.resume_at <= now
+            and all(limit.idle(now) for limit in self.limits)
+        )
 
 
 def is_send(api_method: str) -> bool:
@@ -247,6 +254,8 @@ class Sender(BaseRequestMiddleware):
         failures = 0
         while True:
             if chat is not None:
+                while (pause := chat.resume_at - self._clock()) > 0:
+                    await self._sleep(pause)
                 for limit in chat.limits:
                     await self._pass(limit, name)
             if throttled and self._global is not None:
@@ -256,6 +265,8 @@ class Sender(BaseRequestMiddleware):
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
                 wait = float(error.retry_after)
+                if chat is not None and wait <= self.retry.max_retry_after:
+                    chat.resume_at = max(chat.resume_at, self._clock() + wait)
                 if wait > self.retry.max_retry_after or waited_429 >= self.retry.max_429_retries:
                     raise
                 waited_429 += 1
