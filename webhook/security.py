@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Final
 
 from fastapi import FastAPI
-from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from webhook.headers import AddHeaders
 from webhook.settings import Settings
 from webhook.staff.headers import is_staff_path
 
@@ -50,27 +50,6 @@ def is_public_path(path: str) -> bool:
     return not is_staff_path(path) and not any(_under(path, prefix) for prefix in DOCS)
 
 
-class PublicHeaders:
-    """ASGI middleware: adds ``HEADERS`` to every answer on a public path (errors too)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not is_public_path(scope["path"]):
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers[name] = value
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
 class WidgetCors:
     """CORS for the widget API only: the sites in ``WEERAAN_WIDGET__ALLOWED_ORIGINS`` may call
     it from their pages (same-origin needs no CORS). No cookies are involved, so no
@@ -99,4 +78,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Add CORS for the widget API and the public security headers (outermost, so that
     preflight answers and errors carry them too)."""
     app.add_middleware(WidgetCors, origins=settings.widget.allowed_origins)
-    app.add_middleware(PublicHeaders)
+    app.add_middleware(AddHeaders, headers=HEADERS, applies=is_public_path)

@@ -7,9 +7,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from webhook.errors import error_response
+from webhook.headers import AddHeaders
 from webhook.staff import api, dashboard, login, slot_pages
 from webhook.staff.deps import CsrfRejected, LoginRequired
-from webhook.staff.headers import StaffHeaders
+from webhook.staff.headers import HEADERS as STAFF_HEADERS
+from webhook.staff.headers import is_staff_path
 from webhook.staff.pages import render
 from webhook.staff.problems import StaffProblem
 
@@ -37,4 +39,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StaffProblem, _problem)
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(CsrfRejected, _csrf)
-    app.add_middleware(StaffHeaders)
+    app.add_middleware(AddHeaders, headers=STAFF_HEADERS, applies=is_staff_path)
