@@ -40,8 +40,16 @@ of its 60 s lease, so nothing is delivered twice)."""
 
 
 async def _every(
-    stop: asyncio.Event, seconds: float, name: str, job: Callable[[], Awaitable[object]]
+    stop: asyncio.Event,
+    seconds: float,
+    name: str,
+    job: Callable[[], Awaitable[object]],
+    *,
+    wait_first: bool = False,
 ) -> None:
+    if wait_first:  # the start-up did this round already
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
     while not stop.is_set():
         try:
             await job()
@@ -84,6 +92,7 @@ async def background_jobs(
                 SLOTS_EVERY,
                 "slots",
                 exclusive(db, "slots", lambda: ensure_slots(db, config, now=clock())),
+                wait_first=True,  # open_backend made the slots at start-up
             ),
             name="slots",
         ),

@@ -253,6 +253,15 @@ class TestPages:
         assert "+31622222222" not in after.text
         assert "afgehandeld" in after.text
 
+    async def test_an_id_beyond_the_column_is_refused_not_a_server_error(
+        self, logged_in: Browser
+    ) -> None:
+        for action in ("claim", "done"):
+            response = await logged_in.submit(
+                f"/staff/callbacks/{2**63}/{action}", {}, from_page="/staff/callbacks"
+            )
+            assert response.status_code == 422, response.text
+
     async def test_dead_notifications_page(self, logged_in: Browser, staff_app: StaffApp) -> None:
         await staff_app.book_direct(name="Piet Geheim", urgent=True, resident="1")
         async with staff_app.db.begin() as connection:

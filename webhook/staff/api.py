@@ -22,6 +22,7 @@ from webhook.staff.records import BookingFilter
 from webhook.staff.schemas import (
     BookingDetail,
     BookingOut,
+    CallbackId,
     CallbackOut,
     ClosedOut,
     CloseIn,
@@ -50,7 +51,6 @@ router = APIRouter(prefix="/api/staff", tags=["staff"], responses=errors(401))
 
 Status = Literal["active", "cancelled", "attended", "no_show"]
 Reference = Annotated[str, Path(min_length=3, max_length=16, examples=["WA-7K3Q"])]
-CallbackId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # the id column is a 32-bit INTEGER
 MAX_SLOT_DAYS = 62
 
 

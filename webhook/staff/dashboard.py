@@ -22,6 +22,7 @@ from webhook.staff.records import BookingFilter
 from webhook.staff.schemas import (
     BookingDetail,
     BookingOut,
+    CallbackId,
     CallbackOut,
     DeadNotificationOut,
 )
@@ -211,7 +212,9 @@ async def _callbacks_page(
 
 
 @router.post("/callbacks/{callback_id}/claim")
-async def callback_claim(request: Request, session: FormSession, callback_id: int) -> Response:
+async def callback_claim(
+    request: Request, session: FormSession, callback_id: CallbackId
+) -> Response:
     desk = desk_for(request, session)
     try:
         await desk.claim_callback(callback_id)
@@ -223,7 +226,9 @@ async def callback_claim(request: Request, session: FormSession, callback_id: in
 
 
 @router.post("/callbacks/{callback_id}/done")
-async def callback_done(request: Request, session: FormSession, callback_id: int) -> Response:
+async def callback_done(
+    request: Request, session: FormSession, callback_id: CallbackId
+) -> Response:
     desk = desk_for(request, session)
     try:
         await desk.callback_done(callback_id)

@@ -166,19 +166,25 @@ class StaffDesk:
             raise NotFound(f"There is no call-back request {callback_id}.", "unknown_callback")
         return self.config.vault.open_row(row)
 
+    async def _claim_if_free(
+        self, connection: AsyncConnection, callback_id: int, now: datetime
+    ) -> None:
+        """Claim for this caseworker unless someone (dashboard or Telegram) was first."""
+        await connection.execute(
+            update(callback_requests)
+            .where(
+                callback_requests.c.id == callback_id,
+                callback_requests.c.claimed_by.is_(None),
+                callback_requests.c.claimed_at.is_(None),
+            )
+            .values(claimed_by=self.member.id, claimed_at=now)
+        )
+
     async def claim_callback(self, callback_id: int) -> Any:
         now = self.clock()
         async with self._write() as connection:
             await self._callback(connection, callback_id)
-            await connection.execute(
-                update(callback_requests)
-                .where(
-                    callback_requests.c.id == callback_id,
-                    callback_requests.c.claimed_by.is_(None),
-                    callback_requests.c.claimed_at.is_(None),
-                )
-                .values(claimed_by=self.member.id, claimed_at=now)
-            )
+            await self._claim_if_free(connection, callback_id, now)
             row = await self._callback(connection, callback_id)
             if row.claimed_by != self.member.id:
                 raise Conflict(
@@ -195,15 +201,7 @@ class StaffDesk:
         now = self.clock()
         async with self._write() as connection:
             await self._callback(connection, callback_id)
-            await connection.execute(
-                update(callback_requests)
-                .where(
-                    callback_requests.c.id == callback_id,
-                    callback_requests.c.claimed_by.is_(None),
-                    callback_requests.c.claimed_at.is_(None),
-                )
-                .values(claimed_by=self.member.id, claimed_at=now)
-            )
+            await self._claim_if_free(connection, callback_id, now)
             await connection.execute(
                 update(callback_requests)
                 .where(callback_requests.c.id == callback_id)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo
 
+from fastapi import Path
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from dialogs.eligibility import REASON_TEXTS
@@ -225,3 +226,7 @@ class DeadNotificationOut(BaseModel):
             last_error=row.last_error,
             created_at=local(row.created_at, zone),
         )
+
+
+CallbackId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+"""A call-back request id in a path: the column is a 32-bit INTEGER (larger ids get 422)."""
