@@ -164,6 +164,25 @@ class RetentionSettings(BaseModel):
     updates_days: int = Field(7, ge=1)
 
 
+class MetricsSettings(BaseModel):
+    """Who may read ``/metrics`` (``webhook.metrics_http``); how fresh its database figures are."""
+
+    token: SecretStr | None = Field(
+        None, description="bearer token for /metrics; unset: only loopback, never via a proxy"
+    )
+    cache_seconds: float = Field(10.0, ge=0, le=300)
+
+    @field_validator("token")
+    @classmethod
+    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """An empty variable means no token; a short one is refused (it would be guessable)."""
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip()) < 16:
+            raise ValueError("WEERAAN_METRICS__TOKEN: use at least 16 characters")
+        return SecretStr(value.get_secret_value().strip())
+
+
 class Settings(BaseSettings):
     """All of WeerAan's settings; built once by a composition root and passed down."""
 
@@ -194,6 +213,7 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     widget: WidgetSettings = Field(default_factory=WidgetSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     _split_languages = field_validator("languages", mode="before")(_split)
 
