@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from webhook import errors, security, site, staff, widget_api
+from webhook import errors, health, metrics_http, security, site, staff, widget_api
 from webhook.deps import Components
 from webhook.logs import RequestIds
 from webhook.process import running
@@ -55,6 +55,7 @@ def create_app(
                 telegram_updates=UpdateLog(backend.db),
                 telegram=telegram,
             )
+            metrics.read_database(backend.db)
             if telegram is not None:
                 await register_webhook(telegram, settings)
             if demo:
@@ -72,13 +73,9 @@ def create_app(
     app.include_router(telegram_route.router)
     app.include_router(site.router)
     app.add_middleware(errors.BodyLimit)
+    health.install(app)
+    metrics = metrics_http.install(app, settings.metrics)
     app.add_middleware(RequestIds)
     staff.install(app)
     security.install(app, settings)
-
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        """The process is alive."""
-        return {"status": "ok"}
-
     return app
