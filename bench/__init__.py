@@ -1,0 +1,1 @@
+"""Benchmarks of WeerAan (``make bench``): the figures of the design's Performance section."""
