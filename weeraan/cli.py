@@ -1,4 +1,4 @@
-"""The ``weeraan`` command line: serve, chat, tree check/render, db upgrade, staff, keys."""
+"""The ``weeraan`` command line: serve, chat, tree, db upgrade, staff, keys, poster."""
 
 from __future__ import annotations
 
@@ -60,7 +60,34 @@ def _parser() -> argparse.ArgumentParser:
         "rotate",
         help="re-encrypt everything under a new key (stop the running processes first)",
     )
+    _poster_parser(commands)
     return parser
+
+
+def _poster_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    poster = commands.add_parser(
+        "poster",
+        help="a printable A4 poster (SVG) with QR codes for Telegram and the website chat",
+        description="Make a printable A4 poster (SVG) for letters and notice boards, in one "
+        "language, with QR codes for the Telegram deep link and the website chat. The links "
+        "come from WEERAAN_TELEGRAM__BOT_USERNAME and WEERAAN_PUBLIC_URL; a code whose setting "
+        "is missing is left out (with a note), and with neither the command fails.",
+    )
+    poster.add_argument("--language", default="nl", help="an offered language (default: nl)")
+    poster.add_argument(
+        "--output", default=None, help="file to write, - for stdout (default: poster-LANG.svg)"
+    )
+    poster.add_argument("--force", action="store_true", help="replace an existing file")
+    poster.add_argument(
+        "--source",
+        default="poster",
+        help="kept as the conversation's source when a resident scans the Telegram code "
+        "(1-64 of A-Z a-z 0-9 _ -; default: poster)",
+    )
+    poster.add_argument("--bot-username", default=None, help="instead of the setting")
+    poster.add_argument(
+        "--website-url", default=None, help="the page with the chat (default: WEERAAN_PUBLIC_URL)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "keys" and args.action == "generate":
             return _keys_generate()
         settings = Settings()
+        if args.command == "poster":
+            return _poster(settings, args)
         if args.command == "keys":
             return asyncio.run(_keys_rotate(settings))
         if args.command in {"serve", "bot", "chat"}:
@@ -111,6 +140,23 @@ def _tree(action: str, directory: Path | None) -> int:
     else:
         questions = tree.total_questions
         print(f"tree OK: {len(tree.nodes)} nodes, {questions} numbered questions")
+    return 0
+
+
+def _poster(settings: Settings, args: argparse.Namespace) -> int:
+    from weeraan.poster.command import PosterError, PosterRequest, build_poster, write_poster
+
+    request = PosterRequest(args.language, args.source, args.bot_username, args.website_url)
+    try:
+        svg, notes = build_poster(request, settings)
+        for note in notes:
+            print(f"weeraan: {note}", file=sys.stderr)
+        where = write_poster(svg, args.output or f"poster-{args.language}.svg", force=args.force)
+    except PosterError as exc:
+        print(f"weeraan: {exc}", file=sys.stderr)
+        return 2
+    if where != "stdout":
+        print(f"poster written to {where}", file=sys.stderr)
     return 0
 
 
