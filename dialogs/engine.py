@@ -98,9 +98,9 @@ class Engine:
             return self._start(event.locale, event.source, now)
         if state is None:
             return self._start(None, None, now)
-        command = self._command_of(event)
-        if state.ended and command is None:
+        if self.starts_anew(state, event):
             return self._start(state.locale, state.source, now)
+        command = self._command_of(event)
         state = replace(state, updated_at=now)
         out = _Out()
         if command is not None:
@@ -111,6 +111,13 @@ class Engine:
             new_state = self._handle(state, event, out)
         erased = any(isinstance(effect, EraseData) for effect in out.effects)
         return Step(None if erased else new_state, tuple(out.replies), tuple(out.effects))
+
+    def starts_anew(self, state: ConversationState | None, event: Event) -> bool:
+        """Whether ``event`` begins a new conversation instead of continuing ``state``:
+        a start, the first event ever, or anything but a command after the end."""
+        if isinstance(event, Started) or state is None:
+            return True
+        return state.ended and self._command_of(event) is None
 
     def current(self, state: ConversationState) -> tuple[Reply, ...]:
         """The messages of the current step again (to resume after a reload)."""
@@ -267,6 +274,8 @@ class Engine:
             if node_id == RETURN:
                 node_id = state.return_to or self.tree.restart
                 state = replace(state, returns=state.returns[:-1])
+            if node_id not in state.seen:
+                state = replace(state, seen=(*state.seen, node_id))
             node = self.tree.node(node_id)
             match node:
                 case InfoNode():

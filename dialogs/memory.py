@@ -12,7 +12,9 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
+from dialogs.funnel import FunnelCounts
 from dialogs.memory_agenda import MemoryAgenda, MemoryDesk
 from dialogs.ports import ConversationKey
 from dialogs.replies import RequestCallback
@@ -28,6 +30,7 @@ class _MemoryTx:
     tokens: set[str] = field(default_factory=set)
     erased: bool = False
     callbacks: list[RequestCallback] = field(default_factory=list)
+    counted: list[FunnelCounts] = field(default_factory=list)
 
     async def save(self, state: ConversationState) -> None:
         self.saved, self.erased = state.to_json(), False
@@ -45,6 +48,27 @@ class _MemoryTx:
         self.tokens.add(token)
         return True
 
+    async def tally(self, counts: FunnelCounts) -> None:
+        self.counted.append(counts)
+
+
+@dataclass
+class MemoryFunnel:
+    """The funnel's counters, keyed as in the SQL tables (day, node or outcome, language,
+    channel)."""
+
+    nodes: dict[tuple[date, str, str, str], tuple[int, int]] = field(default_factory=dict)
+    outcomes: dict[tuple[date, str, str, str], int] = field(default_factory=dict)
+
+    def add(self, channel: str, counts: FunnelCounts) -> None:
+        for count in counts.nodes:
+            key = (count.day, count.node, count.locale, channel)
+            reached, stopped = self.nodes.get(key, (0, 0))
+            self.nodes[key] = (reached + count.reached, stopped + count.stopped)
+        for end in counts.finished:
+            key = (end.day, end.outcome, end.locale, channel)
+            self.outcomes[key] = self.outcomes.get(key, 0) + 1
+
 
 @dataclass
 class MemoryStore:
@@ -54,6 +78,7 @@ class MemoryStore:
     )
     agenda: MemoryAgenda = field(default_factory=MemoryAgenda)
     handled: set[str] = field(default_factory=set)
+    funnel: MemoryFunnel = field(default_factory=MemoryFunnel)
     _locks: defaultdict[ConversationKey, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -74,6 +99,8 @@ class MemoryStore:
         if tx.callbacks:
             self.callbacks[key].extend(tx.callbacks)
         self.handled |= tx.tokens
+        for counts in tx.counted:
+            self.funnel.add(key.channel, counts)
 
     async def get(self, key: ConversationKey) -> ConversationState | None:
         raw = self.rows.get(key)

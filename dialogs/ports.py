@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import NamedTuple, Protocol
 
 from dialogs.booking import BookingInfo, BookRequest, BookResult, SlotOffer
+from dialogs.funnel import FunnelCounts
 from dialogs.replies import RequestCallback
 from dialogs.state import ConversationState
 
@@ -72,6 +73,10 @@ class TurnTx(Protocol):
     async def first_time(self, token: str) -> bool:
         """Record ``token`` (e.g. a Telegram update id) as handled in this turn's transaction;
         ``False`` if it was handled before, so a redelivered update changes nothing."""
+
+    async def tally(self, counts: FunnelCounts) -> None:
+        """Add a turn's anonymous funnel counts for this conversation's channel; they are
+        kept apart from the conversation and outlive its erasure."""
 
 
 class ConversationStore(Protocol):

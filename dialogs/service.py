@@ -23,6 +23,7 @@ from dialogs.events import (
     TextEntered,
     TimesFound,
 )
+from dialogs.funnel import funnel_counts
 from dialogs.matching import interpret
 from dialogs.ports import BookingDesk, ConversationKey, ConversationStore, Translator, TurnTx
 from dialogs.render import MessageView, render_replies
@@ -114,6 +115,7 @@ class ConversationService:
             event = self._understand(before, event)
             step = await settle(self.engine, tx.bookings, before, event, now=self.clock())
             await self._carry_out(tx, step)
+            await _tally(tx, before, step, fresh=self.engine.starts_anew(before, event))
         locale = _locale_of(step.state, before, self.engine)
         return Turn(
             messages=render_replies(step.replies, locale, self.translator),
@@ -214,6 +216,16 @@ async def _effect(tx: TurnTx, effect: Effect) -> None:
             log.info("conversation finished", extra={"node": node, "outcome": outcome})
         case _:  # queries are answered in _step
             pass
+
+
+async def _tally(tx: TurnTx, before: ConversationState | None, step: Step, *, fresh: bool) -> None:
+    """Count the turn in the funnel, in the turn's own transaction (so exactly once)."""
+    ends = (e for e in step.effects if isinstance(e, ConversationFinished))
+    counts = funnel_counts(
+        before, step.state, fresh=fresh, finished=ends, day_of=tx.bookings.local_date
+    )
+    if counts:
+        await tx.tally(counts)
 
 
 def _reference(state: ConversationState | None) -> str | None:

@@ -43,6 +43,9 @@ class ConversationState:
     source: str | None = None
     offer: tuple[tuple[str, str], ...] = ()
     """The buttons an offer question showed (option id, value): only these are accepted."""
+    seen: tuple[str, ...] = ()
+    """Every node this conversation has passed, in order of first arrival (never undone by
+    *Terug*): the funnel counts a conversation once per node."""
 
     def answer(self, key: str) -> str | None:
         return self.answers.get(key)
@@ -118,6 +121,7 @@ def _dump(state: ConversationState) -> dict[str, Any]:
         "misunderstood": state.misunderstood,
         "source": state.source,
         "offer": [list(pair) for pair in state.offer],
+        "seen": list(state.seen),
     }
 
 
@@ -161,4 +165,5 @@ def _load(data: dict[str, Any]) -> ConversationState:
         misunderstood=int(data.get("misunderstood", 0)),
         source=data.get("source"),
         offer=tuple((option_id, value) for option_id, value in data.get("offer", [])),
+        seen=tuple(data.get("seen", ())),
     )

@@ -111,7 +111,8 @@ async def postgres_db(postgres_url: str) -> AsyncIterator[AsyncEngine]:
         await connection.execute(
             text(
                 "TRUNCATE conversations, widget_sessions, callback_requests, bookings, slots,"
-                " outbox, audit_log, staff RESTART IDENTITY CASCADE"
+                " outbox, audit_log, staff, funnel_nodes, funnel_outcomes"
+                " RESTART IDENTITY CASCADE"
             )
         )
     yield db

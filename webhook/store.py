@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from dialogs.funnel import FunnelCounts
 from dialogs.ports import ConversationKey
 from dialogs.replies import RequestCallback
 from dialogs.state import ConversationState
@@ -27,6 +28,7 @@ from webhook.booking.config import BookingConfig
 from webhook.booking.desk import SqlBookingDesk, active_row, cancel_booking
 from webhook.booking.payloads import staff_callback
 from webhook.db import writer
+from webhook.funnel.tally import tally
 from webhook.outbox.erasure import ERASED, forget_notifications
 from webhook.outbox.store import enqueue
 from webhook.tables import bookings, callback_requests, conversations, handled_events
@@ -108,6 +110,9 @@ class SqlTurn:
         )
         result = await self.connection.execute(insert.on_conflict_do_nothing())
         return result.rowcount == 1
+
+    async def tally(self, counts: FunnelCounts) -> None:
+        await tally(self.connection, self.key.channel, counts)
 
     async def request_callback(self, request: RequestCallback) -> None:
         decision = request.decision

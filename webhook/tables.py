@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -193,4 +194,27 @@ handled_events = Table(
     metadata,
     Column("token", String(64), primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# The funnel (``dialogs.funnel``): anonymous counters per cohort (the local day a
+# conversation started, its language and channel); no link to a resident, never purged.
+funnel_nodes = Table(
+    "funnel_nodes",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("node", String(64), primary_key=True),
+    Column("locale", String(8), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("reached", Integer, nullable=False, default=0),
+    Column("stopped", Integer, nullable=False, default=0),
+)
+
+funnel_outcomes = Table(
+    "funnel_outcomes",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("outcome", String(32), primary_key=True),
+    Column("locale", String(8), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("finished", Integer, nullable=False, default=0),
 )

@@ -11,11 +11,23 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.eligibility import decide
+from dialogs.engine import Engine
+from dialogs.funnel import FunnelCounts, NodeCount, OutcomeCount
 from dialogs.memory import MemoryStore
 from dialogs.ports import ConversationKey, ConversationStore
 from dialogs.replies import RequestCallback
 from dialogs.state import ConversationState
 from tests.conftest import NOW
+from tests.webhook.funnel_scenario import (
+    ANNA,
+    BORIS,
+    CEM,
+    KNOWN_NODES,
+    KNOWN_OUTCOMES,
+    counts_of,
+    service_on,
+    talk_known_conversations,
+)
 from webhook.store import SqlConversationStore
 from webhook.tables import callback_requests
 
@@ -133,6 +145,53 @@ class TestConversationStoreContract:
 
         await asyncio.gather(first_turn(), first_turn(), first_turn())
         assert seen.count(True) == 1, "only the first turn may see no conversation"
+
+    # -- the funnel ---------------------------------------------------------------------------
+
+    async def test_funnel_counts_known_conversations_exactly(
+        self, store: ConversationStore, engine: Engine
+    ) -> None:
+        await talk_known_conversations(service_on(store, engine))
+        assert await counts_of(store) == (KNOWN_NODES, KNOWN_OUTCOMES)
+
+    async def test_tally_adds_to_the_counters_of_the_turns_channel(
+        self, store: ConversationStore
+    ) -> None:
+        day = NOW.date()
+        move = FunnelCounts((NodeCount(day, "privacy", "nl", 1, 1),))
+        on = FunnelCounts(
+            (NodeCount(day, "privacy", "nl", 0, -1), NodeCount(day, "safety_gas", "nl", 1, 1)),
+            (OutcomeCount(day, "eligible", "nl"), OutcomeCount(day, "eligible", "nl")),
+        )
+        for counts in (move, on):
+            async with store.turn(KEY) as tx:
+                await tx.tally(counts)
+        async with store.turn(OTHER) as tx:
+            await tx.tally(move)
+        nodes, outcomes = await counts_of(store)
+        assert nodes == {
+            (day, "privacy", "nl", "widget"): (1, 0),
+            (day, "safety_gas", "nl", "widget"): (1, 1),
+            (day, "privacy", "nl", "telegram"): (1, 1),
+        }
+        assert outcomes == {(day, "eligible", "nl", "widget"): 2}
+
+    async def test_failed_turn_counts_nothing(self, store: ConversationStore) -> None:
+        with pytest.raises(RuntimeError):
+            async with store.turn(KEY) as tx:
+                await tx.tally(FunnelCounts((NodeCount(NOW.date(), "privacy", "nl", 1, 1),)))
+                raise RuntimeError("crash in the middle of a turn")
+        assert await counts_of(store) == ({}, {})
+
+    async def test_erasure_leaves_the_counts(
+        self, store: ConversationStore, engine: Engine
+    ) -> None:
+        service = service_on(store, engine)
+        await talk_known_conversations(service)
+        for key in (ANNA, BORIS, CEM):
+            await service.erase(key)
+            assert await store.get(key) is None
+        assert await counts_of(store) == (KNOWN_NODES, KNOWN_OUTCOMES)
 
 
 async def test_callback_row_holds_the_decision_but_no_answers(sqlite_db: AsyncEngine) -> None:

@@ -1,0 +1,107 @@
+"""The funnel: anonymous counts of where conversations go, worked out from one turn.
+
+Counts are kept per cohort: the day a conversation started (local), its language and its
+channel. Per node, ``reached`` counts conversations that arrived there at least once
+(``ConversationState.seen``, so *Terug* and detours never count a node twice) and
+``stopped`` counts conversations whose latest node it is: every turn moves one conversation
+from its old node to its new one. Finished conversations are counted per outcome. Nothing
+here says who the resident is or what they answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from dialogs.replies import ConversationFinished
+from dialogs.state import ConversationState
+
+NO_OUTCOME = "none"
+"""The outcome of a conversation that finished before the eligibility decision."""
+
+DayOf = Callable[[datetime], date]
+
+
+@dataclass(frozen=True)
+class NodeCount:
+    """A change to the counters of one node in one cohort."""
+
+    day: date
+    node: str
+    locale: str
+    reached: int = 0
+    stopped: int = 0
+
+
+@dataclass(frozen=True)
+class OutcomeCount:
+    """One conversation of a cohort finished with ``outcome``."""
+
+    day: date
+    outcome: str
+    locale: str
+
+
+@dataclass(frozen=True)
+class FunnelCounts:
+    """What one turn adds to the funnel (the channel is the conversation's own)."""
+
+    nodes: tuple[NodeCount, ...] = ()
+    finished: tuple[OutcomeCount, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.nodes or self.finished)
+
+
+def funnel_counts(
+    before: ConversationState | None,
+    after: ConversationState | None,
+    *,
+    fresh: bool,
+    finished: Iterable[ConversationFinished],
+    day_of: DayOf,
+) -> FunnelCounts:
+    """The counts of a turn from ``before`` to ``after`` (``None``: erased).
+
+    ``fresh``: the turn began a new conversation; the old one keeps its place as where it
+    stopped. A conversation from before the funnel was counted (no ``seen``) is left out.
+    """
+    prior = None if fresh else before
+    if prior is not None and not prior.seen:
+        return FunnelCounts()
+    ends = tuple(finished)
+    current = after or prior
+    if current is None:
+        return FunnelCounts()
+    day = day_of(current.started_at)
+    passed = after.seen if after is not None else tuple(end.node for end in ends)
+    known = set(prior.seen) if prior is not None else set()
+    place = after.node if after is not None else (ends[-1].node if ends else current.node)
+    changes = _Changes()
+    for node in passed:
+        if node not in known:
+            changes.add(day, node, current.locale, reached=1)
+    if prior is not None:
+        changes.add(day_of(prior.started_at), prior.node, prior.locale, stopped=-1)
+    changes.add(day, place, current.locale, stopped=1)
+    outcomes = tuple(OutcomeCount(day, end.outcome or NO_OUTCOME, current.locale) for end in ends)
+    return FunnelCounts(changes.counts(), outcomes)
+
+
+class _Changes:
+    """Node count changes summed per (day, node, locale); a row that nets zero is dropped."""
+
+    def __init__(self) -> None:
+        self._sums: dict[tuple[date, str, str], tuple[int, int]] = {}
+
+    def add(self, day: date, node: str, locale: str, *, reached: int = 0, stopped: int = 0) -> None:
+        old_reached, old_stopped = self._sums.get((day, node, locale), (0, 0))
+        self._sums[(day, node, locale)] = (old_reached + reached, old_stopped + stopped)
+
+    def counts(self) -> tuple[NodeCount, ...]:
+        return tuple(
+            NodeCount(day, node, locale, reached, stopped)
+            for (day, node, locale), (reached, stopped) in self._sums.items()
+            if reached or stopped
+        )

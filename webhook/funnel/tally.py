@@ -1,0 +1,50 @@
+"""Adding a turn's funnel counts: one upsert for the nodes, one more when a conversation
+finishes. Core statements on the turn's own connection (this runs on every turn)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dialogs.funnel import FunnelCounts
+from webhook.tables import funnel_nodes, funnel_outcomes
+
+
+async def tally(connection: AsyncConnection, channel: str, counts: FunnelCounts) -> None:
+    """Add ``counts`` to the counters (rows are created as needed)."""
+    if counts.nodes:
+        rows = [
+            {
+                "day": c.day,
+                "node": c.node,
+                "locale": c.locale,
+                "channel": channel,
+                "reached": c.reached,
+                "stopped": c.stopped,
+            }
+            for c in counts.nodes
+        ]
+        await _add(connection, funnel_nodes, rows, ("reached", "stopped"))
+    if counts.finished:
+        ends = Counter((end.day, end.outcome, end.locale) for end in counts.finished)
+        rows = [
+            {"day": day, "outcome": outcome, "locale": locale, "channel": channel, "finished": n}
+            for (day, outcome, locale), n in ends.items()
+        ]
+        await _add(connection, funnel_outcomes, rows, ("finished",))
+    # Each list holds one row per key at most, as PostgreSQL's ON CONFLICT requires.
+
+
+async def _add(
+    connection: AsyncConnection, table: Table, rows: list[dict[str, Any]], counters: tuple[str, ...]
+) -> None:
+    """Insert ``rows``; where a row with the same key exists, add to its ``counters``."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(rows)
+    added = {name: table.c[name] + statement.excluded[name] for name in counters}
+    upsert = statement.on_conflict_do_update(index_elements=list(table.primary_key), set_=added)
+    await connection.execute(upsert)
