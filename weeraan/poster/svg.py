@@ -26,6 +26,7 @@ HEIGHT: Final = 297.0
 MARGIN: Final = 14.0
 FONTS: Final = "system-ui, 'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', Arial, sans-serif"
 LINE: Final = 1.25  # line height as a multiple of the font size
+LINE_RTL: Final = 1.4  # Arabic script has marks above and below: more room between lines
 ASCENT: Final = 0.93
 SMALLEST: Final = 0.6  # the type is never made smaller than this share of its size
 
@@ -62,6 +63,7 @@ class _Sheet:
     def __init__(self, poster: Poster, scale: float) -> None:
         self.poster = poster
         self.scale = scale
+        self.line = LINE_RTL if poster.rtl else LINE
         self.y = MARGIN
         self.root = Element(
             "svg",
@@ -148,7 +150,7 @@ class _Sheet:
             if bold:
                 attributes["font-weight"] = "bold"
             SubElement(group, "text", attributes).text = shown
-            self.y += size * (LINE - ASCENT)
+            self.y += size * (self.line - ASCENT)
         return group
 
     def _x(self, left: float, right: float, offset: float, center: bool) -> float:
