@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
 import uuid
 from pathlib import Path
 
@@ -113,12 +115,22 @@ async def test_the_app_turns_not_ready_when_the_schema_moves_away(
     assert alive.status_code == 200, "alive all the same: no restart would help"
 
 
+async def _sqlite_threads_done() -> None:
+    """aiosqlite stops a connection that failed to open without waiting for its thread: let it
+    finish while this test's event loop still runs."""
+    for _ in range(500):
+        if not any("_connection_worker_thread" in t.name for t in threading.enumerate()):
+            return
+        await asyncio.sleep(0.01)
+
+
 async def test_an_unreachable_sqlite_file_is_not_ready(tmp_path: Path) -> None:
     db = create_engine(f"sqlite+aiosqlite:///{tmp_path}")  # a folder, not a database file
     try:
         result = await readiness(db, head_revision())
     finally:
         await db.dispose()
+        await _sqlite_threads_done()
     assert (result.ready, result.reason, result.revision) == (False, "database unreachable", None)
 
 
