@@ -13,12 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Final
 
 from dialogs.replies import ConversationFinished
 from dialogs.state import ConversationState
 
-NO_OUTCOME = "none"
+NO_OUTCOME: Final = "none"
 """The outcome of a conversation that finished before the eligibility decision."""
+STARTED: Final = "@started"
+"""Not a node: its ``reached`` counts new conversations (the same number as the tree's start
+node, but readable without knowing the tree, e.g. by ``/metrics``)."""
 
 DayOf = Callable[[datetime], date]
 
@@ -79,6 +83,8 @@ def funnel_counts(
     known = set(prior.seen) if prior is not None else set()
     place = after.node if after is not None else (ends[-1].node if ends else current.node)
     changes = _Changes()
+    if prior is None:
+        changes.add(day, STARTED, current.locale, reached=1)
     for node in passed:
         if node not in known:
             changes.add(day, node, current.locale, reached=1)

@@ -39,8 +39,16 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from dialogs.funnel import STARTED
 from webhook.booking.times import utc
-from webhook.tables import bookings, callback_requests, outbox, slots
+from webhook.tables import (
+    bookings,
+    callback_requests,
+    funnel_nodes,
+    funnel_outcomes,
+    outbox,
+    slots,
+)
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +129,25 @@ async def _outbox_lag(connection: AsyncConnection, now: datetime) -> Rows:
     return [((now - utc(oldest)).total_seconds() if oldest else 0.0,)]
 
 
+async def _conversations_started(connection: AsyncConnection, _now: datetime) -> Rows:
+    """From the funnel's counters, which retention and erasure leave alone: never lower."""
+    c = funnel_nodes.c
+    query = (
+        select(c.locale, c.channel, func.sum(c.reached))
+        .where(c.node == STARTED)
+        .group_by(c.locale, c.channel)
+    )
+    return (await connection.execute(query)).all()
+
+
+async def _conversations_finished(connection: AsyncConnection, _now: datetime) -> Rows:
+    o = funnel_outcomes.c
+    query = select(o.outcome, o.locale, o.channel, func.sum(o.finished)).group_by(
+        o.outcome, o.locale, o.channel
+    )
+    return (await connection.execute(query)).all()
+
+
 DB_FAMILIES: list[DbFamily] = [
     DbFamily(
         "weeraan_bookings",
@@ -157,6 +184,21 @@ DB_FAMILIES: list[DbFamily] = [
         "Age of the oldest notification not yet delivered (0 when none waits)",
         (),
         _outbox_lag,
+    ),
+    DbFamily(
+        "weeraan_conversations_started",
+        "Conversations started, by the language they began in and channel",
+        ("language", "channel"),
+        _conversations_started,
+        kind="counter",
+    ),
+    DbFamily(
+        "weeraan_conversations_finished",
+        "Ends reached by conversations, by outcome (none: before the decision), language and"
+        " channel",
+        ("outcome", "language", "channel"),
+        _conversations_finished,
+        kind="counter",
     ),
 ]
 """Every figure read from the database; add new ones here (see the module's docstring)."""

@@ -198,6 +198,7 @@ handled_events = Table(
 
 # The funnel (``dialogs.funnel``): anonymous counters per cohort (the local day a
 # conversation started, its language and channel); no link to a resident, never purged.
+# The row of node "@started" counts new conversations (``dialogs.funnel.STARTED``).
 funnel_nodes = Table(
     "funnel_nodes",
     metadata,

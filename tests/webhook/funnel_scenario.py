@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from dialogs.engine import Engine
 from dialogs.events import CommandGiven, OptionChosen, TextEntered
+from dialogs.funnel import STARTED
 from dialogs.i18n import SourceLanguage
 from dialogs.memory import MemoryStore
 from dialogs.ports import ConversationKey, ConversationStore
@@ -32,6 +33,7 @@ KNOWN_NODES: Final[NodeCounts] = {
     # Anna (widget): three questions, Terug and the same answer again, Hulp: still at
     # safety_medical. Cem (widget): stops at the language question, then writes again,
     # which starts a second conversation.
+    (DAY, STARTED, "nl", "widget"): (3, 0),
     (DAY, "welcome", "nl", "widget"): (3, 0),
     (DAY, "choose_language", "nl", "widget"): (3, 1),
     (DAY, "privacy", "nl", "widget"): (1, 0),
@@ -40,6 +42,7 @@ KNOWN_NODES: Final[NodeCounts] = {
     (DAY, "help_info", "nl", "widget"): (1, 0),
     (DAY, "stopped", "nl", "widget"): (1, 1),
     # Boris (Telegram, English): declines the privacy terms, so his conversation is erased.
+    (DAY, STARTED, "en", "telegram"): (1, 0),
     (DAY, "welcome", "en", "telegram"): (1, 0),
     (DAY, "choose_language", "en", "telegram"): (1, 0),
     (DAY, "privacy", "en", "telegram"): (1, 0),

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from webhook.errors import error_response
 from webhook.headers import AddHeaders
-from webhook.staff import api, dashboard, login, slot_pages
+from webhook.staff import api, dashboard, funnel_pages, login, slot_pages
 from webhook.staff.deps import CsrfRejected, LoginRequired
 from webhook.staff.headers import HEADERS as STAFF_HEADERS
 from webhook.staff.headers import is_staff_path
@@ -36,6 +36,7 @@ def install(app: FastAPI) -> None:
     app.include_router(login.router)
     app.include_router(dashboard.router)
     app.include_router(slot_pages.router)
+    app.include_router(funnel_pages.router)
     app.add_exception_handler(StaffProblem, _problem)
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(CsrfRejected, _csrf)

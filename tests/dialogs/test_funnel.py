@@ -1,0 +1,71 @@
+"""The funnel counts of single turns, through the real service on the in-memory store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dialogs.engine import Engine
+from dialogs.events import CommandGiven, OptionChosen
+from dialogs.funnel import STARTED
+from dialogs.i18n import SourceLanguage
+from dialogs.memory import MemoryStore
+from dialogs.ports import ConversationKey
+from dialogs.service import ConversationService
+from dialogs.state import ConversationState
+
+NOW = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+DAY = NOW.date()
+KEY = ConversationKey("widget", "resident")
+
+
+def _service(store: MemoryStore, engine: Engine) -> ConversationService:
+    return ConversationService(engine, store, SourceLanguage(), clock=lambda: NOW)
+
+
+def _counts(store: MemoryStore) -> dict[tuple[str, str], tuple[int, int]]:
+    return {
+        (node, locale): value
+        for (_day, node, locale, _channel), value in store.funnel.nodes.items()
+        if value != (0, 0)
+    }
+
+
+async def test_a_language_switch_moves_the_conversation_to_the_new_language(
+    engine: Engine,
+) -> None:
+    store = MemoryStore()
+    service = _service(store, engine)
+    await service.start(KEY)
+    await service.handle(KEY, OptionChosen("lang:en"))
+    assert _counts(store) == {
+        (STARTED, "nl"): (1, 0),
+        ("welcome", "nl"): (1, 0),
+        ("choose_language", "nl"): (1, 0),
+        ("privacy", "en"): (1, 1),
+    }
+
+
+async def test_starting_over_in_the_same_conversation_reaches_nothing_twice(
+    engine: Engine,
+) -> None:
+    store = MemoryStore()
+    service = _service(store, engine)
+    await service.start(KEY)
+    for option in ("lang:nl", "privacy:agree", "gas:no"):
+        await service.handle(KEY, OptionChosen(option))
+    await service.handle(KEY, CommandGiven("restart"))
+    await service.handle(KEY, OptionChosen("privacy:agree"))
+    counts = _counts(store)
+    assert counts[(STARTED, "nl")] == (1, 0), "Opnieuw is not a new conversation"
+    assert counts[("restart_intro", "nl")] == (1, 0)
+    assert counts[("privacy", "nl")] == (1, 0)
+    assert counts[("safety_gas", "nl")] == (1, 1)
+    assert sum(stopped for _, stopped in counts.values()) == 1
+
+
+async def test_a_conversation_from_before_the_funnel_is_left_out(engine: Engine) -> None:
+    store = MemoryStore()
+    old = ConversationState(node="safety_gas", locale="nl", started_at=NOW, updated_at=NOW)
+    store.rows[KEY] = old.to_json()
+    await _service(store, engine).handle(KEY, OptionChosen("gas:no"))
+    assert _counts(store) == {}, "no place was counted for it, so none is taken away"
