@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from webhook import errors, health, metrics_http, security, site, staff, widget_api
 from webhook.deps import Components
 from webhook.logs import RequestIds
+from webhook.outage import OutageGuard
 from webhook.process import running
 from webhook.settings import Settings
 from webhook.staff.demo import announce, start_demo
@@ -73,6 +74,7 @@ def create_app(
     app.include_router(telegram_route.router)
     app.include_router(site.router)
     app.add_middleware(errors.BodyLimit)
+    app.add_middleware(OutageGuard)
     health.install(app)
     metrics = metrics_http.install(app, settings.metrics)
     app.add_middleware(RequestIds)

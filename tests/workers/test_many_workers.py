@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -28,6 +27,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import TEST_KEY, TEST_VAULT, _admin
 from tests.outbox.helpers import free_port, serving
 from tests.outbox.test_webhook_target import SECRET, Receiver
+from tests.servers import ready, serve, stop, upgrade
 from tests.webhook.test_widget_booking import Resident
 from webhook.booking.config import BookingConfig
 from webhook.booking.reminders import send_due_reminders
@@ -80,30 +80,6 @@ def _env(database_url: str, webhook_url: str) -> dict[str, str]:
     return env
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-async def _ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    async with httpx.AsyncClient(base_url=base, timeout=2) as http:
-        while time.monotonic() < deadline:
-            assert process.poll() is None, f"server exited:\n{log.read_text()[-3000:]}"
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"server at {base} not ready in 30 s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture
 async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
     got = Receiver()
@@ -111,30 +87,12 @@ async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
         yield got, f"{base}/hooks/weeraan"
 
 
-def _upgrade(env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "weeraan", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr.decode()[-3000:]
-
-
-def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "weeraan", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
 @pytest.fixture
 async def servers(
     database: str, receiver: tuple[Receiver, str], tmp_path: Path
 ) -> AsyncIterator[list[str]]:
     env = _env(database, receiver[1])
-    _upgrade(env)
+    upgrade(env)
     processes: list[subprocess.Popen[bytes]] = []
     bases: list[str] = []
     logs: list[Path] = []
@@ -142,15 +100,15 @@ async def servers(
         for number in range(2):
             port = free_port()
             logs.append(tmp_path / f"serve-{number}.log")
-            processes.append(_serve(env, port, logs[-1]))
+            processes.append(serve(env, port, logs[-1]))
             bases.append(f"http://127.0.0.1:{port}")
         await asyncio.gather(
-            *(_ready(b, p, g) for b, p, g in zip(bases, processes, logs, strict=True))
+            *(ready(b, p, g) for b, p, g in zip(bases, processes, logs, strict=True))
         )
         yield bases
     finally:
         for process in processes:
-            _stop(process)
+            stop(process)
 
 
 async def _slots_ready(url: str) -> None:

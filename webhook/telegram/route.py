@@ -1,8 +1,9 @@
 """``POST /telegram/webhook``: checked, deduplicated, processed before the answer.
 
 Wrong or missing secret: 401 and nothing is read. A processing failure answers 500 so that
-Telegram redelivers; an update that failed ``POISON_AFTER`` times is acknowledged (and
-logged by id) so the resident's chat is not stuck behind it. The last reply of a turn is
+Telegram redelivers (the database away: a 503 from ``webhook.outage``, not marked failed);
+an update that failed ``POISON_AFTER`` times is acknowledged (and logged by id) so the
+resident's chat is not stuck behind it. The last reply of a turn is
 returned in the response body as a Bot API method (no extra request).
 """
 
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 
 from webhook.deps import get_components
 from webhook.errors import ApiError, responses
+from webhook.outage import is_outage
 from webhook.telegram.runtime import WEBHOOK_PATH, TelegramRuntime
 from webhook.telegram.updates import Verdict
 
@@ -83,13 +85,15 @@ async def telegram_webhook(request: Request) -> Response:
     if verdict is Verdict.DONE:
         return JSONResponse({})
     if verdict is Verdict.BUSY:
-        return JSONResponse({}, status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse({"error": "in_progress"}, status_code=503, headers={"Retry-After": "5"})
     if verdict is Verdict.POISON:
         log.error("telegram update %s failed too often: acknowledged unprocessed", update.update_id)
         return JSONResponse({})
     try:
         result = await runtime.dispatcher.feed_update(runtime.bot, update)
     except Exception as exc:  # answer 5xx: Telegram will redeliver
+        if is_outage(exc):  # not the update's fault: a clean 503, not marked failed
+            raise
         log.error("telegram update %s failed: %s", update.update_id, type(exc).__name__)
         await updates.finish(update.update_id, now=datetime.now(UTC), failed=True)
         return JSONResponse({"error": "failed"}, status_code=500)

@@ -19,7 +19,10 @@ from webhook.db import writer
 from webhook.tables import telegram_updates
 
 POISON_AFTER = 3
-BUSY_FOR = timedelta(seconds=60)
+BUSY_FOR = timedelta(seconds=15)
+"""How long a delivery being processed holds off a second one. A turn takes well under a
+second; an update still "processing" after this was cut off (a crash, the database away)
+and is taken up again (its turn is recorded with the turn, so it is never done twice)."""
 
 
 class Verdict(Enum):
