@@ -57,6 +57,9 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # aiogram logs a line for every update handled ("Update id=… is handled"): at hundreds of
+    # updates a second the busiest logger, and nothing an operator needs (metrics count them).
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
 
 
 class RequestIds:
