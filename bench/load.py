@@ -26,6 +26,8 @@ class Run:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: dict[int, int] = field(default_factory=dict)
+    server_cpu: float = 0.0
+    """CPU seconds the server used during the run (robust against a busy machine)."""
 
     def record(self, status: int, latency: float) -> None:
         self.latencies.append(latency)
@@ -36,6 +38,10 @@ class Run:
     def rate(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
+    @property
+    def cpu_per_request(self) -> float:
+        return self.server_cpu / len(self.latencies) if self.latencies else 0.0
+
     def summary(self) -> dict[str, object]:
         return {
             "requests": len(self.latencies),
@@ -43,6 +49,7 @@ class Run:
             "p50_ms": ms(percentile(self.latencies, 0.50)),
             "p99_ms": ms(percentile(self.latencies, 0.99)),
             "max_ms": ms(max(self.latencies, default=0.0)),
+            "server_cpu_ms_per_request": round(1000 * self.cpu_per_request, 3),
             "errors": {str(k): v for k, v in sorted(self.errors.items())},
         }
 

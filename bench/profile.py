@@ -76,6 +76,8 @@ async def profile(seconds: float) -> str:
                 run = await closed_loop(port, ctx.size.connections, seconds + 1, walkers.closed)
                 recorder.wait()
                 print(f"{run.rate:.0f} steps/s while sampled", file=sys.stderr)
+                if len(sys.argv) > 2:
+                    shutil.copy(out, sys.argv[2])
                 return summarise(out.read_text())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -53,6 +53,11 @@ class Server:
     ready_after: float
     """Seconds from start to the first answer of the readiness path."""
 
+    def cpu_seconds(self) -> float:
+        """CPU time the process used so far (user and system), in seconds."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_mib(self) -> float:
         """Resident memory of the process (``VmRSS``), in MiB."""
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():

@@ -40,12 +40,18 @@ async def check_walk(server: Server, updates: Updates) -> None:
 
 async def _closed(server: Server, updates: Updates, ctx: Context, seconds: float) -> Run:
     walkers = Walkers(updates, ctx.size.connections, _first_user())
-    return await closed_loop(server.port, ctx.size.connections, seconds, walkers.closed)
+    cpu = server.cpu_seconds()
+    run = await closed_loop(server.port, ctx.size.connections, seconds, walkers.closed)
+    run.server_cpu = server.cpu_seconds() - cpu
+    return run
 
 
 async def _open(server: Server, updates: Updates, rate: float, seconds: float) -> Run:
     walkers = Walkers(updates, OPEN_LANES, _first_user())
-    return await open_loop(server.port, rate, seconds, walkers.scheduled)
+    cpu = server.cpu_seconds()
+    run = await open_loop(server.port, rate, seconds, walkers.scheduled)
+    run.server_cpu = server.cpu_seconds() - cpu
+    return run
 
 
 async def run(ctx: Context) -> dict[str, Any]:
@@ -91,6 +97,10 @@ def _summary(
         "b0_per_second": round(b0_rate, 1),
         "app_per_second": round(app_rate, 1),
         "ratio": round(app_rate / b0_rate, 3) if b0_rate else 0.0,
+        "cpu_ms_per_request": {
+            name: round(1000 * median([r.cpu_per_request for r in runs]), 3)
+            for name, runs in closed.items()
+        },
         "closed_runs": {k: [r.summary() for r in v] for k, v in closed.items()},
         "open": {},
     }
