@@ -6,7 +6,7 @@ LANGS := en uk tr ar pl
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test check format i18n catalogs language tree readme clean
+.PHONY: run test check format i18n catalogs language tree readme clean bench bench-profile
 
 run: $(VENV)/.installed catalogs
 	$(BIN)/weeraan serve --demo --host $(HOST) --port $(PORT)
@@ -35,6 +35,19 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[bench]'
+	touch $@ $(VENV)/.installed
+
+# The figures of the design's Performance section (about 10 minutes; QUICK=1 for a short run).
+# Set WEERAAN_BENCH_POSTGRES to a PostgreSQL server URL (default: the local test server).
+bench: $(VENV)/.installed-bench catalogs
+	$(BIN)/python -m bench $(if $(QUICK),--quick)
+
+# Where the full Telegram step spends its time (py-spy samples the server under load).
+bench-profile: $(VENV)/.installed-bench catalogs
+	$(BIN)/python -m bench.profile 10
 
 # Compile the gettext catalogs (.mo files are built, never committed).
 catalogs: $(VENV)/.installed
