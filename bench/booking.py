@@ -73,7 +73,7 @@ async def count(url: str, slot_id: int | None = None) -> tuple[int, int]:
             if slot_id is not None:
                 where.append(bookings.c.slot_id == slot_id)
             active = await connection.scalar(select(func.count()).where(*where))
-            booked = 0
+            booked: int | None = None
             if slot_id is not None:
                 booked = await connection.scalar(
                     select(slots.c.booked).where(slots.c.id == slot_id)

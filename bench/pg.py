@@ -23,7 +23,7 @@ DATABASE = "weeraan_bench"
 @asynccontextmanager
 async def postgres_url() -> AsyncIterator[tuple[str, str, str | None]]:
     """``(url, keys, None)`` for a fresh, migrated database; ``("", "", reason)`` if none."""
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     admin = make_url(os.environ.get("WEERAAN_BENCH_POSTGRES", DEFAULT))
     dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -77,7 +77,9 @@ def _booking(b: dict[str, Any] | None) -> list[Figure]:
         return []
     rows = []
     for name, label in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
-        r = b.get(name) or {}
+        r = b.get(name)
+        if not r:
+            continue
         if "skipped" in r:
             rows.append(Figure(f"bookings on {label}", f"skipped: {r['skipped']}", "", None))
             continue
