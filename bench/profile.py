@@ -22,6 +22,8 @@ from bench.servers import free_port, pin_self, serving, weeraan_serve
 from bench.updates import Updates, Walkers
 
 TOP = 30
+IDLE = ("_worker (", "_connection_worker_thread (", "Runner.run (", "select (")
+"""Leaf frames of threads waiting for work (py-spy cannot always tell they are idle)."""
 
 
 def summarise(collapsed: str, top: int = TOP) -> str:
@@ -33,12 +35,15 @@ def summarise(collapsed: str, top: int = TOP) -> str:
         if not stack:
             continue
         samples = int(count)
+        raw = stack.split(";")
+        if raw[-1].startswith(IDLE):
+            continue
         total += samples
-        frames = [_short(frame) for frame in stack.split(";")]
+        frames = [_short(frame) for frame in raw]
         for frame in set(frames):
             inclusive[frame] += samples
         exclusive[frames[-1]] += samples
-    lines = [f"{total} samples", "", "inclusive:"]
+    lines = [f"{total} busy samples", "", "inclusive:"]
     lines += [f"{100 * n / total:5.1f}%  {name}" for name, n in inclusive.most_common(top)]
     lines += ["", "exclusive:"]
     lines += [f"{100 * n / total:5.1f}%  {name}" for name, n in exclusive.most_common(top)]
