@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -33,7 +33,31 @@ from webhook.outbox.erasure import ERASED, forget_notifications
 from webhook.outbox.store import enqueue
 from webhook.tables import bookings, callback_requests, conversations, handled_events
 
-_STATE = select(conversations.c.state)
+_STATE = select(conversations.c.state).where(
+    (conversations.c.channel == bindparam("channel"))
+    & (conversations.c.external_id == bindparam("external_id"))
+)
+_SAVED = ("state", "node", "locale", "ended", "updated_at")
+
+
+def _upsert(insert: Any) -> Any:
+    statement = insert(conversations)
+    return statement.on_conflict_do_update(
+        index_elements=[conversations.c.channel, conversations.c.external_id],
+        set_={name: statement.excluded[name] for name in _SAVED},
+    )
+
+
+# Built once: a statement built per turn costs more to construct and key than to run.
+_SAVE = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
+_FIRST_TIME = {
+    "sqlite": sqlite.insert(handled_events).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(handled_events).on_conflict_do_nothing(),
+}
+
+
+def _key(key: ConversationKey) -> dict[str, str]:
+    return {"channel": key.channel, "external_id": key.external_id}
 
 
 def _where(key: ConversationKey) -> Any:
@@ -73,13 +97,7 @@ class SqlTurn:
             "created_at": state.started_at,
             "updated_at": state.updated_at,
         }
-        insert = _insert_for(self.connection)(conversations).values(**values)
-        changed = {k: insert.excluded[k] for k in ("state", "node", "locale", "ended")}
-        changed["updated_at"] = insert.excluded.updated_at
-        statement = insert.on_conflict_do_update(
-            index_elements=[conversations.c.channel, conversations.c.external_id], set_=changed
-        )
-        await self.connection.execute(statement)
+        await self.connection.execute(_SAVE[self.connection.dialect.name], values)
 
     async def erase(self) -> None:
         """Delete the conversation and call-backs; cancel and anonymise the bookings; scrub the
@@ -105,10 +123,8 @@ class SqlTurn:
         self.state = None
 
     async def first_time(self, token: str) -> bool:
-        insert = _insert_for(self.connection)(handled_events).values(
-            token=token, at=datetime.now(UTC)
-        )
-        result = await self.connection.execute(insert.on_conflict_do_nothing())
+        statement = _FIRST_TIME[self.connection.dialect.name]
+        result = await self.connection.execute(statement, {"token": token, "at": datetime.now(UTC)})
         return result.rowcount == 1
 
     async def tally(self, counts: FunnelCounts) -> None:
@@ -148,10 +164,6 @@ class SqlTurn:
         )
 
 
-def _insert_for(connection: AsyncConnection) -> Any:
-    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-
-
 class SqlConversationStore:
     """Conversation state in the ``conversations`` table, as one JSON document per resident."""
 
@@ -166,13 +178,13 @@ class SqlConversationStore:
         async with self._writer.begin() as connection:
             if self._postgres:
                 await connection.execute(select(func.pg_advisory_xact_lock(lock_id(key))))
-            raw = await connection.scalar(_STATE.where(_where(key)))
+            raw = await connection.scalar(_STATE, _key(key))
             state = None if raw is None else self._state(raw)
             yield SqlTurn(connection, key, state, self.config)
 
     async def get(self, key: ConversationKey) -> ConversationState | None:
         async with self.engine.connect() as connection:
-            raw = await connection.scalar(_STATE.where(_where(key)))
+            raw = await connection.scalar(_STATE, _key(key))
         return None if raw is None else self._state(raw)
 
     def _state(self, raw: str) -> ConversationState:

@@ -86,8 +86,10 @@ async def free_slots(
 async def free_days(
     connection: AsyncConnection, config: BookingConfig, *, mode: str, now: datetime, urgent: bool
 ) -> tuple[date, ...]:
-    offers = await free_slots(connection, config, mode=mode, now=now, urgent=urgent)
-    return tuple(sorted({offer.starts_at.date() for offer in offers}))
+    """The days with a free slot (only the start times are read: this runs on many turns)."""
+    span = window(config, now=now, urgent=urgent)
+    starts = await connection.scalars(select(slots.c.starts_at).where(_free(mode, span)))
+    return tuple(sorted({utc(moment).astimezone(config.zone).date() for moment in starts}))
 
 
 async def take(connection: AsyncConnection, slot_id: int, *, earliest: datetime) -> bool:
