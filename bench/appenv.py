@@ -2,7 +2,8 @@
 
 Outgoing Telegram limits are lifted (rate 0 = none): the Bot API here is a local fake, and
 the limits exist for Telegram's sake. The widget's per-IP limit is lifted too: every
-simulated resident comes from 127.0.0.1. Everything else is as in production.
+simulated resident comes from 127.0.0.1. Slots take many intakes each, so that thousands of
+residents can book. Everything else is as in production.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ SECRET = "bench-secret"  # noqa: S105 - a benchmark-only webhook secret
 STAFF_CHAT = "-100123"
 LIFTED = (
     "outgoing Telegram send limits lifted (local fake Bot API); "
-    "widget per-IP and per-session limits lifted (all load comes from 127.0.0.1)"
+    "widget per-IP and per-session limits lifted (all load comes from 127.0.0.1); "
+    "slot capacity raised for thousands of bookings"
 )
 
 
 def app_env(database_url: str, api_base: str, *, capacity: int = 1) -> dict[str, str]:
+    """The default weekly schedule; ``capacity`` raised for thousands of bookings."""
     return {
         "WEERAAN_DATABASE_URL": database_url,
         "WEERAAN_TELEGRAM__TOKEN": TOKEN,
@@ -28,10 +31,6 @@ def app_env(database_url: str, api_base: str, *, capacity: int = 1) -> dict[str,
         "WEERAAN_TELEGRAM__RATE_PER_GROUP_MINUTE": "0",
         "WEERAAN_WIDGET__RATE_PER_MINUTE": "1000000",
         "WEERAAN_WIDGET__RATE_PER_IP_MINUTE": "1000000",
-        "WEERAAN_SCHEDULE__DAYS": "mon,tue,wed,thu,fri,sat,sun",
-        "WEERAAN_SCHEDULE__HOURS": "00:00-23:59",
-        "WEERAAN_SCHEDULE__INTAKE_MINUTES": "60",
-        "WEERAAN_SCHEDULE__MIN_NOTICE_HOURS": "0",
         "WEERAAN_SCHEDULE__CAPACITY": str(capacity),
         "WEERAAN_SCHEDULE__OFFICE_ADDRESS": "Voorbeeldplein 2",
     }

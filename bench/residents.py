@@ -11,7 +11,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -23,6 +23,8 @@ from webhook.settings import Settings
 from webhook.tables import conversations, slots
 
 CHANNEL = "telegram"
+NOTICE = timedelta(days=1)
+"""Slots sooner than this are left alone: they could pass the notice time during the run."""
 TO_SUMMARY: tuple[Event, ...] = (
     Started(locale="nl"),
     OptionChosen("lang:nl"),
@@ -86,7 +88,7 @@ async def at_summary(opened: Backend) -> ConversationState:
 async def office_slots(opened: Backend) -> list[tuple[int, datetime, datetime]]:
     statement = (
         select(slots.c.id, slots.c.starts_at, slots.c.ends_at)
-        .where(slots.c.mode == "office", slots.c.starts_at > datetime.now(UTC))
+        .where(slots.c.mode == "office", slots.c.starts_at > datetime.now(UTC) + NOTICE)
         .order_by(slots.c.starts_at)
     )
     async with opened.db.connect() as connection:
