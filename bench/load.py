@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from bench.client import Connection
 from bench.stats import ms, percentile
 
+CONNECTION_FAILED = 599
+"""Counted as the status of a request whose connection failed."""
 Next = Callable[[int, int], bytes | None]
 """``next(lane, n)``: the ``n``-th request of ``lane`` (a connection or a schedule), or
 ``None`` when that lane has nothing more to send."""
@@ -88,15 +90,27 @@ async def open_loop(port: int, rate: float, seconds: float, next_request: Next) 
     run = Run(seconds)
     tasks: set[asyncio.Task[None]] = set()
 
+    async def fresh() -> Connection:
+        connection = await Connection.open(port)
+        opened.append(connection)
+        return connection
+
     async def one(data: bytes, scheduled: float) -> None:
-        if idle:
-            connection = idle.pop()
-        else:
-            connection = await Connection.open(port)
-            opened.append(connection)
-        status, _ = await connection.send(data)
+        connection = idle.pop() if idle else await fresh()
+        try:
+            status, _ = await connection.send(data)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # the server closed a keep-alive connection left idle: a client opens a new one
+            connection = await fresh()
+            status, _ = await connection.send(data)
         run.record(status, time.perf_counter() - scheduled)
         idle.append(connection)
+
+    async def counted(data: bytes, scheduled: float) -> None:
+        try:
+            await one(data, scheduled)
+        except (OSError, asyncio.IncompleteReadError):
+            run.record(CONNECTION_FAILED, time.perf_counter() - scheduled)
 
     total = int(rate * seconds)
     start = time.perf_counter() + 0.05
@@ -109,7 +123,7 @@ async def open_loop(port: int, rate: float, seconds: float, next_request: Next) 
             data = next_request(0, n)
             if data is None:
                 break
-            task = asyncio.create_task(one(data, scheduled))
+            task = asyncio.create_task(counted(data, scheduled))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         await asyncio.gather(*tasks)
