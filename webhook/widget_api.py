@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Annotated, Literal, Self
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -20,6 +21,7 @@ from webhook.ratelimit import RateLimiter
 from webhook.widget_sessions import Check, WidgetSessions
 
 CHANNEL = "widget"
+SOURCE_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # Telegram's rule for a deep link's start parameter
 router = APIRouter(prefix="/api/chat", tags=["widget"])
 
 
@@ -28,7 +30,19 @@ class _Body(BaseModel):
 
 
 class SessionCreate(_Body):
-    locale: str | None = Field(None, max_length=35, examples=["nl"])
+    locale: str | None = Field(
+        None,
+        max_length=35,
+        examples=["nl"],
+        description="The language to start in; one not offered is passed over",
+    )
+    source: str | None = Field(
+        None,
+        pattern=SOURCE_PATTERN,
+        examples=["poster"],
+        description="Where the resident came from (a campaign label such as a poster's); "
+        "kept as the conversation's source, default widget",
+    )
 
 
 class Incoming(_Body):
@@ -142,6 +156,12 @@ async def _session(
     return ConversationKey(CHANNEL, session_id)
 
 
+def _offered(locale: str | None, offered: Collection[str]) -> str | None:
+    """The offered language ``locale`` names (``en-GB`` → ``en``), if any."""
+    base = (locale or "").replace("_", "-").split("-")[0].strip().lower()
+    return base if base in offered else None
+
+
 def _service(request: Request) -> ConversationService:
     return get_components(request).service
 
@@ -164,12 +184,14 @@ async def create_session(
     body: SessionCreate | None = None,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> SessionCreated:
-    """Start a conversation. The language comes from ``locale``, else ``Accept-Language``."""
+    """Start a conversation. The language is ``locale`` if offered, else ``Accept-Language``."""
     sessions: WidgetSessions = get_components(request).widget_sessions
     new = await sessions.create()
     offered = service.engine.languages
-    locale = (body.locale if body else None) or from_accept_language(accept_language, offered)
-    turn = await service.start(ConversationKey(CHANNEL, new.id), locale=locale, source="widget")
+    asked = _offered(body.locale if body else None, offered)
+    locale = asked or from_accept_language(accept_language, offered)
+    source = (body.source if body else None) or CHANNEL
+    turn = await service.start(ConversationKey(CHANNEL, new.id), locale=locale, source=source)
     messages = [MessageOut.of(m) for m in turn.messages]
     return SessionCreated(session_id=new.id, token=new.token, locale=turn.locale, messages=messages)
 

@@ -59,11 +59,16 @@ def chromium_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real app on 127.0.0.1: SQLite in a temporary folder, intakes every day 08-20."""
-    database = tmp_path_factory.mktemp("widget") / "weeraan.db"
+def live_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The live app's database: SQLite in a temporary folder (tests may read what it stored)."""
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('widget') / 'weeraan.db'}"
+
+
+@pytest.fixture(scope="session")
+def live_url(live_database: str) -> Iterator[str]:
+    """The real app on 127.0.0.1, on ``live_database``, with intakes every day 08-20."""
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{database}",
+        database_url=live_database,
         widget=GENEROUS,
         schedule=EVERY_DAY,
         telegram={"bot_username": BOT_USERNAME},  # the demo page links to the bot

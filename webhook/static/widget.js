@@ -3,6 +3,9 @@
  * <script src="https://<weeraan host>/widget.js" defer></script> adds <div id="weeraan-chat">
  * at the end of <body> with an open shadow root. Its stylesheet and the widget JSON API come
  * from the script's own origin. Every text is inserted as text (textContent), never as HTML.
+ *
+ * A link to the page can open the chat: ?weeraan-lang=ar&weeraan-source=poster. A new
+ * session starts in that language (if offered) and records that source; a stored one resumes.
  */
 (() => {
   "use strict";
@@ -104,7 +107,16 @@
   };
 
   const base = (code) => String(code || "").toLowerCase().split(/[-_]/)[0];
-  let locale = TEXTS[base(navigator.language)] ? base(navigator.language) : "nl";
+
+  // The page's link (prefixed names, so they cannot clash with the site's own parameters).
+  const query = new URLSearchParams(location.search);
+  const linked = (name) => query.get(`weeraan-${name}`) || "";
+  const FROM_LINK = query.has("weeraan-lang") || query.has("weeraan-source");
+  const LINK_LANG = Object.hasOwn(NAMES, base(linked("lang"))) ? base(linked("lang")) : null;
+  const LINK_SOURCE = /^[A-Za-z0-9_-]{1,64}$/.test(linked("source")) ? linked("source") : undefined;
+
+  const initial = LINK_LANG && !readStored() ? LINK_LANG : base(navigator.language);
+  let locale = TEXTS[initial] ? initial : "nl";
   const t = (key, seconds) => (TEXTS[locale] || TEXTS.nl)[key].replace("{s}", seconds);
 
   // -- building the DOM (attributes and text only) -------------------------------------------
@@ -306,7 +318,8 @@
 
   async function create(language) {
     session = null;
-    const data = expect(await request("POST", SESSIONS, { locale: language || navigator.language || "nl" }), 201);
+    const body = { locale: language || LINK_LANG || navigator.language || "nl", source: LINK_SOURCE };
+    const data = expect(await request("POST", SESSIONS, body), 201);
     session = { session_id: data.session_id, token: data.token, expires: 0 };
     keep();
     clearLog();
@@ -534,4 +547,5 @@
   window.addEventListener("online", () => { if (pending) run(pending); });
 
   setLocale(locale);
+  if (FROM_LINK) open();
 })();
