@@ -691,7 +691,7 @@ def _explore(engine: Engine, now: datetime) -> dict[str, ConversationState]:
         seen.add(key)
         found.setdefault(state.node + ("+detour" if state.return_to else ""), state)
         node = engine.tree.nodes[state.node]
-        if state.node == "booked":  # /afspraak works after the end too
+        if state.node in ("booked", "booked_phone"):  # /afspraak works after the end too
             after = engine.step(state, CommandGiven("appointment"), now=now).state
             if after is not None:
                 queue.append(after)

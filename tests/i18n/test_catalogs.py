@@ -14,7 +14,16 @@ from dialogs.languages import DEFAULT_LANGUAGES
 LOCALES = Path(__file__).resolve().parents[2] / "locales"
 TRANSLATED = [code for code in DEFAULT_LANGUAGES if code != "nl"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-KEEP_AS_IS = ["112", "0800-9009", "0800-8115", "/wis", "/afspraak", "1315 AB", "06 12345678"]
+KEEP_AS_IS = [
+    "112",
+    "0800-9009",
+    "0800-8115",
+    "/wis",
+    "/afspraak",
+    "/start",
+    "1315 AB",
+    "06 12345678",
+]
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 

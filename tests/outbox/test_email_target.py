@@ -194,9 +194,12 @@ async def test_a_cancellation_carries_a_calendar_cancel_with_a_higher_sequence(
     assert mail["Subject"] == "Uw afspraak gaat niet door (WA-7K3Q)"
     text = body_of(mail)
     assert "Wanneer: maandag 7 december 2026 om 10:00" in text
-    assert "Wij bellen u op." in text and "Voorbeeldstraat" not in text
+    assert "Hoe: PLANgroep belt u op het nummer dat u in de chat gaf." in text
+    assert "Waar:" not in text and "Voorbeeldstraat" not in text
+    assert "+316" not in text, "the resident's number is not in the e-mail"
     calendar = ics_of(mail, method="CANCEL")
     (event,) = calendar.walk("VEVENT")
+    assert "LOCATION" not in event, "a phone intake has no place"
     assert (calendar["METHOD"], event.decoded("SEQUENCE"), str(event["STATUS"])) == (
         "CANCEL",
         2,

@@ -28,7 +28,7 @@ from dialogs.booking import (
 from dialogs.ports import ConversationKey
 from webhook.booking import slots as agenda
 from webhook.booking.config import BookingConfig
-from webhook.booking.notify import notify_booking
+from webhook.booking.notify import Actor, notify_booking
 from webhook.booking.reference import new_reference
 from webhook.booking.times import utc
 from webhook.tables import bookings
@@ -90,7 +90,9 @@ class SqlBookingDesk:
         if not await agenda.take(self.connection, request.slot_id, earliest=earliest):
             return SlotTaken()
         row = await self._insert(request, now)
-        await notify_booking(self.connection, row, self.config, event="booking.created", now=now)
+        await notify_booking(
+            self.connection, row, self.config, event="booking.created", by="resident", now=now
+        )
         return Booked(info_of(row, self.config))
 
     async def _insert(self, request: BookRequest, now: datetime) -> Any:
@@ -162,7 +164,7 @@ class SqlBookingDesk:
             await self.connection.execute(select(bookings).where(bookings.c.id == current.id))
         ).one()
         await notify_booking(
-            self.connection, row, self.config, event="booking.rescheduled", now=now
+            self.connection, row, self.config, event="booking.rescheduled", by="resident", now=now
         )
         return Booked(info_of(row, self.config))
 
@@ -181,8 +183,10 @@ async def cancel_booking(
     *,
     now: datetime,
     status: str = "cancelled",
+    by: Actor = "resident",
 ) -> Any:
-    """Cancel (or close with ``status``) a booking, free its slot and tell everyone."""
+    """Cancel (or close with ``status``) a booking, free its slot and tell everyone; ``by``
+    says who cancelled it (``notify_booking``)."""
     await connection.execute(
         update(bookings)
         .where(bookings.c.id == current.id)
@@ -190,5 +194,5 @@ async def cancel_booking(
     )
     await agenda.release(connection, current.slot_id)
     row = (await connection.execute(select(bookings).where(bookings.c.id == current.id))).one()
-    await notify_booking(connection, row, config, event="booking.cancelled", now=now)
+    await notify_booking(connection, row, config, event="booking.cancelled", by=by, now=now)
     return row

@@ -34,7 +34,11 @@ def staff_booking(row: Any, *, address: str) -> dict[str, Any]:
     }
 
 
-def resident_booking(row: Any, *, kind: str, address: str, method: str) -> dict[str, Any]:
+def resident_booking(
+    row: Any, *, kind: str, address: str, method: str, by: str = "resident"
+) -> dict[str, Any]:
+    """What the resident's message needs; ``changed_by`` says whether a caseworker made the
+    change (the message says so)."""
     return {
         "kind": kind,
         "locale": row.locale,
@@ -45,6 +49,7 @@ def resident_booking(row: Any, *, kind: str, address: str, method: str) -> dict[
         "address": address if row.mode == "office" else "",
         "sequence": row.sequence,
         "method": method,
+        "changed_by": by,
     }
 
 

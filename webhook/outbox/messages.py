@@ -220,16 +220,31 @@ OPENINGS: Final[Mapping[str, str]] = {
     "rescheduled": N_("Uw afspraak over schuldhulp is verplaatst. Dit is de nieuwe tijd."),
     "reminder": N_("Dit is een herinnering aan uw afspraak over schuldhulp."),
 }
+STAFF_OPENINGS: Final[Mapping[str, str]] = {
+    "cancellation": N_("Een medewerker van PLANgroep heeft uw afspraak over schuldhulp afgezegd."),
+    "rescheduled": N_(
+        "Een medewerker van PLANgroep heeft uw afspraak over schuldhulp verplaatst. "
+        "Dit is de nieuwe tijd."
+    ),
+}
+"""The opening when a caseworker made the change (``changed_by`` is ``staff``)."""
 WHEN: Final = N_("Wanneer: {date} om {time}")
 WHERE: Final = N_("Waar: {place}")
 AT_THE_OFFICE: Final = N_("op kantoor")
-BY_PHONE: Final = N_("Wij bellen u op. Houd uw telefoon bij de hand.")
-ON_THE_PHONE: Final = N_("Telefonisch")
+HOW_BY_PHONE: Final = N_(
+    "Hoe: PLANgroep belt u op het nummer dat u in de chat gaf. Houd uw telefoon bij de hand."
+)
+"""A phone intake: no place, and no phone number (the resident gave it; the message need
+not carry it)."""
 REFERENCE: Final = N_("Uw afspraaknummer: {reference}")
 CHANGE: Final = N_(
     "Past deze tijd niet? Laat het ons weten in de chat. Dan zoeken we een nieuwe tijd."
 )
 REBOOK: Final = N_("Wilt u toch hulp? Maak dan een nieuwe afspraak in de chat.")
+STAFF_REBOOK: Final = N_("Wilt u een nieuwe afspraak maken? Dat kan in de chat.")
+CHAT_CHANGE: Final = N_("Afspraak bekijken, verzetten of afzeggen? Typ /afspraak.")
+"""On Telegram the message is in the chat itself: the command (the tree's own words)."""
+CHAT_REBOOK: Final = N_("Wilt u een nieuwe afspraak maken? Stuur dan /start.")
 ATTACHMENT: Final = N_("In de bijlage staat de afspraak. Die kunt u in uw agenda zetten.")
 GOODBYE: Final = N_("Met vriendelijke groet,")
 CALENDAR_SUMMARY: Final = N_("Afspraak schuldhulp ({reference})")
@@ -237,14 +252,17 @@ SENDER_NAME: Final = "WeerAan"
 RESIDENT_MSGIDS: Final[tuple[str, ...]] = (
     *SUBJECTS.values(),
     *OPENINGS.values(),
+    *STAFF_OPENINGS.values(),
     WHEN,
     WHERE,
     AT_THE_OFFICE,
-    BY_PHONE,
-    ON_THE_PHONE,
+    HOW_BY_PHONE,
     REFERENCE,
     CHANGE,
     REBOOK,
+    STAFF_REBOOK,
+    CHAT_CHANGE,
+    CHAT_REBOOK,
     ATTACHMENT,
     GOODBYE,
     CALENDAR_SUMMARY,
@@ -268,6 +286,7 @@ def resident_text(
 ) -> ResidentText:
     locale = babel_locale(payload.get("locale"))
     kind = str(payload.get("kind", "confirmation"))
+    by_staff = payload.get("changed_by") == "staff"
     reference = _text(payload.get("reference"))
 
     def t(msgid: str, **params: str) -> str:
@@ -276,13 +295,12 @@ def resident_text(
     starts = parse_instant(payload["starts_at"])
     when = t(WHEN, date=day_text(starts, locale), time=time_text(starts, locale))
     if payload.get("mode") == "phone":
-        where, location = t(BY_PHONE), t(ON_THE_PHONE)
+        where, location = t(HOW_BY_PHONE), ""
     else:
         location = _text(payload.get("address"), empty="") or t(AT_THE_OFFICE)
         where = t(WHERE, place=location)
     details = "\n".join((when, where, t(REFERENCE, reference=reference)))
-    paragraphs = [t(OPENINGS.get(kind, OPENINGS["confirmation"])), details]
-    paragraphs.append(t(REBOOK) if kind == "cancellation" else t(CHANGE))
+    paragraphs = [t(_opening(kind, by_staff)), details, t(_closing(kind, by_staff, channel))]
     if channel == "email":
         paragraphs += [t(ATTACHMENT), f"{t(GOODBYE)}\n{SENDER_NAME}"]
     subject = t(SUBJECTS.get(kind, SUBJECTS["confirmation"]), reference=reference)
@@ -294,6 +312,21 @@ def resident_text(
         calendar_location=location,
         calendar_description=details,
     )
+
+
+def _opening(kind: str, by_staff: bool) -> str:
+    if by_staff and kind in STAFF_OPENINGS:
+        return STAFF_OPENINGS[kind]
+    return OPENINGS.get(kind, OPENINGS["confirmation"])
+
+
+def _closing(kind: str, by_staff: bool, channel: Channel) -> str:
+    """How to go on: book again after a cancellation, otherwise how to change the time."""
+    if kind == "cancellation":
+        if channel == "telegram":
+            return CHAT_REBOOK
+        return STAFF_REBOOK if by_staff else REBOOK
+    return CHAT_CHANGE if channel == "telegram" else CHANGE
 
 
 def translate(translator: Translator, locale: str, msgid: str, **params: str) -> str:

@@ -1,4 +1,5 @@
-"""Telegram: the caseworkers' group gets the summary, a resident gets their reminder.
+"""Telegram: the caseworkers' group gets the summary; a resident gets their reminder, or
+hears that a caseworker cancelled or moved their booking.
 
 Sends go through aiogram's ``Bot`` against the configured Bot API base. ``make_bot`` puts
 the process's one sender (``webhook.telegram.sender``) on its session: Telegram's rate limits,
@@ -83,7 +84,8 @@ class StaffTelegram:
 
 
 class ResidentTelegram:
-    """The resident's text (a reminder, usually) in their language, to their own chat."""
+    """The resident's text (a reminder, or a caseworker's change) in their language, to their
+    own chat."""
 
     def __init__(self, bot: Bot, translator: Translator) -> None:
         self._bot = bot

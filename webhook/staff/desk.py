@@ -114,7 +114,7 @@ class StaffDesk:
                     f"{row.reference} is {row.status}; only an active booking can be cancelled.",
                     "not_active",
                 )
-            await cancel_booking(connection, row, self.config, now=now)
+            await cancel_booking(connection, row, self.config, now=now, by="staff")
             return
         if row.status not in _CORRECTABLE:
             raise Conflict(
