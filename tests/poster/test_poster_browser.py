@@ -140,7 +140,7 @@ def test_a_translation_twice_as_long_is_made_smaller_and_still_fits(
     )
     links = (
         telegram_link("weeraan_test_bot", "poster"),
-        website_link("https://weeraan.example.nl"),
+        website_link("https://weeraan.example.nl", "nl", "poster"),
     )
     names = ("Nederlands", "English", "Українська", "Türkçe", "العربية", "Polski")
     long_poster = Poster("nl", rtl=False, texts=long_texts, links=links, language_names=names)

@@ -23,7 +23,7 @@ from tests.poster.posters import (
 from weeraan.poster.texts import SOURCE
 
 TELEGRAM_URL = f"https://t.me/{BOT}?start=poster"
-WEBSITE_URL = f"{SITE}/"
+WEBSITE_URL = f"{SITE}/?weeraan-lang={{language}}&weeraan-source=poster"
 
 
 @pytest.fixture(scope="module", params=DEFAULT_LANGUAGES)
@@ -81,8 +81,8 @@ def test_the_safety_line_gives_the_numbers_as_the_reference_does(
 def test_each_qr_code_is_the_code_of_its_link(
     svg: tuple[str, Element], kind: str, url: str
 ) -> None:
-    _language, root = svg
-    expected = segno.make(url, error="m", micro=False)
+    language, root = svg
+    expected = segno.make(url.format(language=language), error="m", micro=False)
     assert qr_modules(root, kind) == [[bool(m) for m in row] for row in expected.matrix]
 
 
@@ -92,10 +92,23 @@ def test_the_links_are_written_out_under_their_codes(svg: tuple[str, Element]) -
     assert shown_text(root, "link-website") == "weeraan.example.nl"
 
 
-def test_the_source_goes_into_the_telegram_code() -> None:
-    root = poster("nl", source="brief_2026-11")
-    expected = segno.make(f"https://t.me/{BOT}?start=brief_2026-11", error="m", micro=False)
-    assert qr_modules(root, "telegram") == [[bool(m) for m in row] for row in expected.matrix]
+def test_the_source_goes_into_both_codes_and_the_language_into_the_website_code() -> None:
+    root = poster("ar", source="brief_2026-11")
+    urls = {
+        "telegram": f"https://t.me/{BOT}?start=brief_2026-11",
+        "website": f"{SITE}/?weeraan-lang=ar&weeraan-source=brief_2026-11",
+    }
+    for kind, url in urls.items():
+        expected = segno.make(url, error="m", micro=False)
+        assert qr_modules(root, kind) == [[bool(m) for m in row] for row in expected.matrix]
+    assert shown_text(root, "link-website") == "weeraan.example.nl", "the page is printed"
+
+
+def test_a_page_with_its_own_query_keeps_it_before_the_widgets_parameters() -> None:
+    root = poster("tr", public_url="https://www.almere.nl/energie?id=7#chat")
+    url = "https://www.almere.nl/energie?id=7&weeraan-lang=tr&weeraan-source=poster#chat"
+    expected = segno.make(url, error="m", micro=False)
+    assert qr_modules(root, "website") == [[bool(m) for m in row] for row in expected.matrix]
 
 
 def test_arabic_is_set_right_to_left_and_its_links_left_to_right() -> None:

@@ -1,7 +1,7 @@
 """A link to the page with ``?weeraan-lang=…&weeraan-source=…`` (the poster's website code)
 in headless Chromium: the chat opens by itself in that language and the source is stored; a
-stored conversation resumes untouched; a bad source is left out; the site's own parameters
-do nothing."""
+stored conversation resumes untouched (erasing it starts one with the link's source); a bad
+source is left out; the site's own parameters do nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from playwright.async_api import Page, Request, expect
 
 from dialogs.state import ConversationState
 from tests.conftest import TEST_VAULT
+from tests.poster.posters import catalog_text
 from tests.webhook.test_widget_api import stored_conversation
 from tests.widget.browser import (
     HOST,
@@ -29,7 +30,7 @@ from webhook.db import create_engine
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 LINK = "/?weeraan-lang=ar&weeraan-source=poster"
-ARABIC_LANGUAGE_QUESTION = "بأي لغة تريدون المتابعة؟"
+ARABIC_LANGUAGE_QUESTION = catalog_text("ar", "In welke taal wilt u verder?")
 
 
 async def follow(page: Page, url: str) -> dict[str, Any]:
@@ -121,6 +122,17 @@ async def test_a_stored_conversation_resumes_as_it_was(
     await expect(panel).to_have_attribute("dir", "ltr")
     state = await stored_state(live_database, page)
     assert (state.source, state.locale) == ("widget", "nl")
+
+    # Erasing starts a new session: in the language in use, with the link's source.
+    async with page.expect_response(is_session_start):
+        await chat(page, "button.wa-erase").click()
+    await page.wait_for_function(
+        "(old) => { const s = JSON.parse(localStorage.getItem('weeraan.session') || 'null');"
+        " return s !== null && s.session_id !== old; }",
+        arg=(before or {})["session_id"],
+    )
+    assert sent == [{"locale": "nl", "source": "poster"}]
+    assert (await stored_state(live_database, page)).source == "poster"
 
 
 @bounded(90)

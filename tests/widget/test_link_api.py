@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.state import ConversationState
 from tests.conftest import TEST_VAULT
+from tests.poster.posters import catalog_text
 from tests.webhook.test_widget_api import (
     GENEROUS,
     SESSIONS,
@@ -25,7 +26,7 @@ from tests.webhook.test_widget_api import (
 from webhook.db import create_engine
 from webhook.settings import Settings
 
-ARABIC_LANGUAGE_QUESTION = "بأي لغة تريدون المتابعة؟"
+ARABIC_LANGUAGE_QUESTION = catalog_text("ar", "In welke taal wilt u verder?")
 
 
 @pytest.fixture

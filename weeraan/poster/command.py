@@ -41,7 +41,7 @@ def links_for(request: PosterRequest, settings: Settings) -> tuple[tuple[Link, .
                 "no Telegram QR code: set WEERAAN_TELEGRAM__BOT_USERNAME or --bot-username"
             )
         if website:
-            links.append(website_link(website))
+            links.append(website_link(website, request.language, request.source))
         else:
             notes.append("no website QR code: set WEERAAN_PUBLIC_URL or --website-url")
     except LinkError as exc:

@@ -1,7 +1,9 @@
 """The two addresses a poster points to: the Telegram deep link and the website chat.
 
 The Telegram link carries a start parameter; the bot keeps it as the conversation's source,
-so the statistics can tell which poster or letter brought a resident in.
+so the statistics can tell which poster or letter brought a resident in. The website link
+carries the same source and the poster's language (``?weeraan-lang=ar&weeraan-source=poster``):
+the widget opens by itself and starts a new conversation with them.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from webhook.settings import BOT_USERNAME
 
@@ -28,11 +30,12 @@ class Link:
 
     kind: str  # "telegram" or "website"
     url: str
+    printed: str = ""  # the address printed under the code, if not ``url``
 
     @property
     def shown(self) -> str:
         """The address as a resident types it: without ``https://`` and a lone ``/``."""
-        text = self.url.removeprefix("https://")
+        text = (self.printed or self.url).removeprefix("https://")
         return text[:-1] if text.endswith("/") and text.count("/") == 1 else text
 
 
@@ -52,9 +55,14 @@ def telegram_link(username: str, source: str) -> Link:
     return Link("telegram", f"https://t.me/{name}?start={check_source(source)}")
 
 
-def website_link(url: str) -> Link:
-    """The page with the chat widget (the demo page at ``/`` of the public URL by default)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url.strip():
+def website_link(url: str, language: str, source: str) -> Link:
+    """The page with the chat widget (the demo page at ``/`` of the public URL by default),
+    with the widget's link parameters; only the page's address is printed under the code."""
+    page = url.strip()
+    parts = urlsplit(page)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in page:
         raise LinkError(f"the website address must start with https://, not {url!r}")
-    return Link("website", url.strip() if parts.path else url.strip() + "/")
+    ours = urlencode({"weeraan-lang": language, "weeraan-source": check_source(source)})
+    query = f"{parts.query}&{ours}" if parts.query else ours
+    linked = urlunsplit(parts._replace(path=parts.path or "/", query=query))
+    return Link("website", linked, printed=page if parts.path else page + "/")
