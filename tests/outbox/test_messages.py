@@ -120,3 +120,41 @@ def test_an_unknown_locale_reads_as_dutch() -> None:
 def test_an_office_without_an_address_is_still_a_place() -> None:
     text = m.resident_text(resident_payload(address=""), SourceLanguage(), channel="email")
     assert "Waar: op kantoor" in text.body
+
+
+@pytest.mark.parametrize("channel", ["email", "telegram"])
+def test_a_phone_intake_says_how_not_where_and_carries_no_number(channel: str) -> None:
+    payload = resident_payload("confirmation", locale="nl", mode="phone", address="")
+    text = m.resident_text(payload, SourceLanguage(), channel=channel)  # type: ignore[arg-type]
+    assert "Hoe: PLANgroep belt u op het nummer dat u in de chat gaf." in text.body
+    assert "Waar:" not in text.body and "Telefonisch" not in text.body
+    assert not re.search(r"\+?\d{9,}", text.body)
+    assert text.calendar_location == ""
+    assert "Hoe: PLANgroep belt u op" in text.calendar_description
+
+
+@pytest.mark.parametrize(
+    ("kind", "by", "channel", "opening", "closing"),
+    [
+        ("cancellation", "resident", "email", "gaat niet door.", "Wilt u toch hulp?"),
+        ("cancellation", "staff", "email", "heeft uw afspraak over schuldhulp afgezegd.",
+         "Wilt u een nieuwe afspraak maken? Dat kan in de chat."),
+        ("cancellation", "staff", "telegram", "heeft uw afspraak over schuldhulp afgezegd.",
+         "Wilt u een nieuwe afspraak maken? Stuur dan /start."),
+        ("rescheduled", "resident", "email", "is verplaatst. Dit is de nieuwe tijd.",
+         "Laat het ons weten in de chat."),
+        ("rescheduled", "staff", "telegram", "heeft uw afspraak over schuldhulp verplaatst.",
+         "Afspraak bekijken, verzetten of afzeggen? Typ /afspraak."),
+        ("reminder", "staff", "telegram", "Dit is een herinnering",
+         "Afspraak bekijken, verzetten of afzeggen? Typ /afspraak."),
+    ],
+)  # fmt: skip
+def test_the_text_says_who_changed_it_and_how_to_go_on(
+    kind: str, by: str, channel: str, opening: str, closing: str
+) -> None:
+    payload = resident_payload(kind, locale="nl", changed_by=by)
+    text = m.resident_text(payload, SourceLanguage(), channel=channel)  # type: ignore[arg-type]
+    first, *_ = text.body.split("\n\n")
+    assert opening in first
+    assert ("Een medewerker van PLANgroep" in first) == (by == "staff" and kind != "reminder")
+    assert closing in text.body

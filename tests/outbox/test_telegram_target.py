@@ -11,6 +11,8 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dialogs.i18n import DEFAULT_LOCALES_DIR, Catalogs
+from dialogs.languages import DEFAULT_LANGUAGES
 from tests.fakes.telegram_api import TOKEN, Fail, FakeBotApi, RetryAfter
 from tests.outbox.helpers import (
     NOW,
@@ -23,6 +25,7 @@ from tests.outbox.helpers import (
     put,
     resident_payload,
 )
+from webhook.outbox import messages
 from webhook.outbox.delivery import Deliverer
 from webhook.outbox.store import Target
 from webhook.outbox.targets import build_deliverers, close_deliverers
@@ -182,3 +185,44 @@ async def test_the_token_stays_out_of_logs_and_errors(
     assert row["last_error"] == "telegram unreachable"
     assert "ABC-fake_token" not in caplog.text
     assert "+31687654321" not in caplog.text
+
+
+@pytest.mark.parametrize(("locale", "mode"), [("ar", "phone"), ("pl", "office"), ("nl", "phone")])
+async def test_a_caseworkers_move_reaches_the_chat_with_the_new_time(
+    sqlite_db: AsyncEngine, api: FakeBotApi, api_base: str, locale: str, mode: str
+) -> None:
+    catalogs = Catalogs(DEFAULT_LOCALES_DIR, DEFAULT_LANGUAGES)
+    bot = make_bot(settings(api_base).telegram, limits=UNLIMITED, retry=QUICK)
+    deliverers = build_deliverers(settings(api_base), catalogs, bot=bot)
+    address = "Voorbeeldstraat 1, Almere" if mode == "office" else ""
+    payload = resident_payload(
+        "rescheduled", chat_id=4343, locale=locale, mode=mode, address=address, changed_by="staff"
+    )
+    del payload["to"]
+    await put(
+        sqlite_db, event="booking.rescheduled", payload=payload, targets=["resident_telegram"]
+    )
+    try:
+        assert await OutboxWorker(sqlite_db, deliverers, clock=ManualClock()).run_once() == 1
+    finally:
+        await close_deliverers(deliverers)
+
+    def said(msgid: str, **params: str) -> str:
+        return messages.translate(catalogs, locale, msgid, **params)
+
+    (form,) = api.sent
+    text = form["text"]
+    assert form["chat_id"] == "4343"
+    assert text.startswith(said(messages.STAFF_OPENINGS["rescheduled"]))
+    starts = messages.parse_instant(payload["starts_at"])
+    day, time = messages.day_text(starts, locale), messages.time_text(starts, locale)
+    assert said(messages.WHEN, date=day, time=time) in text
+    if mode == "phone":
+        assert said(messages.HOW_BY_PHONE) in text
+        assert "PLANgroep" in text and said(messages.WHERE, place="") not in text
+    else:
+        assert said(messages.WHERE, place=address) in text
+    assert text.rstrip().endswith(said(messages.CHAT_CHANGE))
+    assert "/afspraak" in text
+    if locale != "nl":
+        assert "Een medewerker" not in text, "translated, not Dutch"

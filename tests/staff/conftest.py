@@ -30,7 +30,7 @@ from webhook.booking.config import BookingConfig
 from webhook.booking.slots import free_slots
 from webhook.crypto import Vault
 from webhook.db import create_engine
-from webhook.settings import Settings
+from webhook.settings import Settings, TelegramSettings
 from webhook.staff.members import NewStaff, add_staff
 from webhook.store import SqlConversationStore
 from webhook.tables import audit_log, outbox
@@ -80,8 +80,14 @@ PREVENTION = [
 ]
 
 
-def staff_settings(url: str) -> Settings:
-    return Settings(database_url=url, widget=GENEROUS, schedule=EVERY_DAY, notify=NOTIFY)
+def staff_settings(url: str, telegram: TelegramSettings | None = None) -> Settings:
+    return Settings(
+        database_url=url,
+        widget=GENEROUS,
+        schedule=EVERY_DAY,
+        notify=NOTIFY,
+        telegram=telegram or TelegramSettings(),
+    )
 
 
 @dataclass
@@ -255,8 +261,11 @@ class StaffApp:
 
 
 @asynccontextmanager
-async def staff_app_on(url: str, db: AsyncEngine) -> AsyncIterator[StaffApp]:
-    settings = staff_settings(url)
+async def staff_app_on(
+    url: str, db: AsyncEngine, telegram: TelegramSettings | None = None
+) -> AsyncIterator[StaffApp]:
+    """The app on ``url``; with ``telegram``, its bot and outbox talk to that Bot API."""
+    settings = staff_settings(url, telegram)
     async with running(settings) as app, connect(app) as http:
         anna = await add_staff(db, "Anna", now=datetime.now(UTC))
         yield StaffApp(http, db, settings, anna, app)
