@@ -7,6 +7,7 @@ Texts are Dutch B1 source strings: they double as gettext msgids.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -190,7 +191,7 @@ class Tree(_Strict):
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]
 
-    @property
+    @cached_property  # asked at every question; the tree never changes once loaded
     def total_questions(self) -> int:
         """The highest progress number: the "van 8" in "vraag 3 van 8"."""
         numbers = [getattr(n, "progress", None) or 0 for n in self.nodes.values()]
