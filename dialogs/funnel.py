@@ -1,7 +1,9 @@
 """The funnel: anonymous counts of where conversations go, worked out from one turn.
 
-Counts are kept per cohort: the day a conversation started (local), its language and its
-channel. Per node, ``reached`` counts conversations that arrived there at least once
+Counts are kept per cohort: the day a conversation started (local), its language, its
+channel and its source (the campaign label it came with: a Telegram start parameter, the
+widget link's ``weeraan-source``; a conversation without one counts under its channel's
+name). Per node, ``reached`` counts conversations that arrived there at least once
 (``ConversationState.seen``, so *Terug* and detours never count a node twice) and
 ``stopped`` counts conversations whose latest node it is: every turn moves one conversation
 from its old node to its new one. Finished conversations are counted per outcome. Nothing
@@ -10,6 +12,7 @@ here says who the resident is or what they answered.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,7 +27,16 @@ STARTED: Final = "@started"
 """Not a node: its ``reached`` counts new conversations (the same number as the tree's start
 node, but readable without knowing the tree, e.g. by ``/metrics``)."""
 
+SOURCE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What a source may look like (a Telegram start parameter's rule)."""
+
 DayOf = Callable[[datetime], date]
+
+
+def counted_source(source: str | None, channel: str) -> str:
+    """The source a conversation is counted under: its own if it has a sound one, else the
+    channel's name (the default source before sources were counted, and for odd values)."""
+    return source if source is not None and SOURCE.fullmatch(source) else channel
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,8 @@ class NodeCount:
     locale: str
     reached: int = 0
     stopped: int = 0
+    source: str | None = None
+    """``None``: none recorded (counted under the channel, see ``counted_source``)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ class OutcomeCount:
     day: date
     outcome: str
     locale: str
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,32 +97,43 @@ def funnel_counts(
     passed = after.seen if after is not None else tuple(end.node for end in ends)
     known = set(prior.seen) if prior is not None else set()
     place = after.node if after is not None else (ends[-1].node if ends else current.node)
+    cohort = _Cohort(day, current.locale, current.source)
     changes = _Changes()
     if prior is None:
-        changes.add(day, STARTED, current.locale, reached=1)
+        changes.add(cohort, STARTED, reached=1)
     for node in passed:
         if node not in known:
-            changes.add(day, node, current.locale, reached=1)
+            changes.add(cohort, node, reached=1)
     if prior is not None:
-        changes.add(day_of(prior.started_at), prior.node, prior.locale, stopped=-1)
-    changes.add(day, place, current.locale, stopped=1)
-    outcomes = tuple(OutcomeCount(day, end.outcome or NO_OUTCOME, current.locale) for end in ends)
+        old = _Cohort(day_of(prior.started_at), prior.locale, prior.source)
+        changes.add(old, prior.node, stopped=-1)
+    changes.add(cohort, place, stopped=1)
+    outcomes = tuple(
+        OutcomeCount(day, end.outcome or NO_OUTCOME, current.locale, current.source) for end in ends
+    )
     return FunnelCounts(changes.counts(), outcomes)
 
 
+@dataclass(frozen=True)
+class _Cohort:
+    day: date
+    locale: str
+    source: str | None
+
+
 class _Changes:
-    """Node count changes summed per (day, node, locale); a row that nets zero is dropped."""
+    """Node count changes summed per (cohort, node); a row that nets zero is dropped."""
 
     def __init__(self) -> None:
-        self._sums: dict[tuple[date, str, str], tuple[int, int]] = {}
+        self._sums: dict[tuple[_Cohort, str], tuple[int, int]] = {}
 
-    def add(self, day: date, node: str, locale: str, *, reached: int = 0, stopped: int = 0) -> None:
-        old_reached, old_stopped = self._sums.get((day, node, locale), (0, 0))
-        self._sums[(day, node, locale)] = (old_reached + reached, old_stopped + stopped)
+    def add(self, cohort: _Cohort, node: str, *, reached: int = 0, stopped: int = 0) -> None:
+        old_reached, old_stopped = self._sums.get((cohort, node), (0, 0))
+        self._sums[(cohort, node)] = (old_reached + reached, old_stopped + stopped)
 
     def counts(self) -> tuple[NodeCount, ...]:
         return tuple(
-            NodeCount(day, node, locale, reached, stopped)
-            for (day, node, locale), (reached, stopped) in self._sums.items()
+            NodeCount(c.day, node, c.locale, reached, stopped, c.source)
+            for (c, node), (reached, stopped) in self._sums.items()
             if reached or stopped
         )

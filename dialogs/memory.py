@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
-from dialogs.funnel import FunnelCounts
+from dialogs.funnel import FunnelCounts, counted_source
 from dialogs.memory_agenda import MemoryAgenda, MemoryDesk
 from dialogs.ports import ConversationKey
 from dialogs.replies import RequestCallback
@@ -55,18 +55,19 @@ class _MemoryTx:
 @dataclass
 class MemoryFunnel:
     """The funnel's counters, keyed as in the SQL tables (day, node or outcome, language,
-    channel)."""
+    channel, source)."""
 
-    nodes: dict[tuple[date, str, str, str], tuple[int, int]] = field(default_factory=dict)
-    outcomes: dict[tuple[date, str, str, str], int] = field(default_factory=dict)
+    nodes: dict[tuple[date, str, str, str, str], tuple[int, int]] = field(default_factory=dict)
+    outcomes: dict[tuple[date, str, str, str, str], int] = field(default_factory=dict)
 
     def add(self, channel: str, counts: FunnelCounts) -> None:
         for count in counts.nodes:
-            key = (count.day, count.node, count.locale, channel)
+            source = counted_source(count.source, channel)
+            key = (count.day, count.node, count.locale, channel, source)
             reached, stopped = self.nodes.get(key, (0, 0))
             self.nodes[key] = (reached + count.reached, stopped + count.stopped)
         for end in counts.finished:
-            key = (end.day, end.outcome, end.locale, channel)
+            key = (end.day, end.outcome, end.locale, channel, counted_source(end.source, channel))
             self.outcomes[key] = self.outcomes.get(key, 0) + 1
 
 

@@ -197,7 +197,8 @@ handled_events = Table(
 )
 
 # The funnel (``dialogs.funnel``): anonymous counters per cohort (the local day a
-# conversation started, its language and channel); no link to a resident, never purged.
+# conversation started, its language, channel and source: a campaign label such as a
+# poster's, else the channel's name); no link to a resident, never purged.
 # The row of node "@started" counts new conversations (``dialogs.funnel.STARTED``).
 funnel_nodes = Table(
     "funnel_nodes",
@@ -206,6 +207,7 @@ funnel_nodes = Table(
     Column("node", String(64), primary_key=True),
     Column("locale", String(8), primary_key=True),
     Column("channel", String(16), primary_key=True),
+    Column("source", String(64), primary_key=True),
     Column("reached", Integer, nullable=False, default=0),
     Column("stopped", Integer, nullable=False, default=0),
 )
@@ -217,5 +219,6 @@ funnel_outcomes = Table(
     Column("outcome", String(32), primary_key=True),
     Column("locale", String(8), primary_key=True),
     Column("channel", String(16), primary_key=True),
+    Column("source", String(64), primary_key=True),
     Column("finished", Integer, nullable=False, default=0),
 )

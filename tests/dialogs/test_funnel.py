@@ -25,7 +25,7 @@ def _service(store: MemoryStore, engine: Engine) -> ConversationService:
 def _counts(store: MemoryStore) -> dict[tuple[str, str], tuple[int, int]]:
     return {
         (node, locale): value
-        for (_day, node, locale, _channel), value in store.funnel.nodes.items()
+        for (_day, node, locale, _channel, _source), value in store.funnel.nodes.items()
         if value != (0, 0)
     }
 
@@ -69,3 +69,35 @@ async def test_a_conversation_from_before_the_funnel_is_left_out(engine: Engine)
     store.rows[KEY] = old.to_json()
     await _service(store, engine).handle(KEY, OptionChosen("gas:no"))
     assert _counts(store) == {}, "no place was counted for it, so none is taken away"
+
+
+def _sources(store: MemoryStore) -> dict[str, int]:
+    """Conversations started per source."""
+    return {
+        source: reached
+        for (_day, node, _locale, _channel, source), (reached, _) in store.funnel.nodes.items()
+        if node == STARTED
+    }
+
+
+async def test_the_source_is_counted_and_kept_by_a_new_conversation_after_the_end(
+    engine: Engine,
+) -> None:
+    store = MemoryStore()
+    service = _service(store, engine)
+    await service.start(KEY, source="brief_2026_11")
+    await service.handle(KEY, CommandGiven("stop"))
+    await service.handle(KEY, OptionChosen("lang:nl"))
+    assert _sources(store) == {"brief_2026_11": 2}
+    assert {key[4] for key in store.funnel.outcomes} == {"brief_2026_11"}
+
+
+async def test_a_conversation_without_a_source_counts_under_its_channel(engine: Engine) -> None:
+    store = MemoryStore()
+    old = ConversationState(
+        node="privacy", locale="nl", started_at=NOW, updated_at=NOW, seen=("welcome", "privacy")
+    )
+    store.rows[KEY] = old.to_json()
+    await _service(store, engine).handle(KEY, OptionChosen("privacy:agree"))
+    assert {key[4] for key in store.funnel.nodes} == {"widget"}
+    assert _counts(store) == {("privacy", "nl"): (0, -1), ("safety_gas", "nl"): (1, 1)}

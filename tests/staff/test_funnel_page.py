@@ -37,11 +37,12 @@ async def funnel(any_staff_app: StaffApp, engine: Engine) -> AsyncIterator[Brows
 def expected(tree: Tree, **only: str) -> list[tuple[str, int, int]]:
     """(node, reached, stopped) summed from the known counts, in the tree's order."""
     sums: dict[str, tuple[int, int]] = {}
-    for (_day, node, locale, channel), (reached, stopped) in KNOWN_NODES.items():
+    for (_day, node, locale, channel, source), (reached, stopped) in KNOWN_NODES.items():
         if (
             node == STARTED
             or only.get("language", locale) != locale
             or only.get("channel", channel) != channel
+            or only.get("source", source) != source
         ):
             continue
         old = sums.get(node, (0, 0))
@@ -82,7 +83,7 @@ async def test_chart_has_a_bar_per_node_in_tree_order(funnel: Browser, tree: Tre
     }
     assert widths == {"reached": 460.0, "stopped": 0.0}, "the most reached node fills the space"
     assert "<script" not in page.text and "style=" not in page.text
-    assert "<strong>4</strong> gesprekken begonnen" in page.text
+    assert "<strong>5</strong> gesprekken begonnen" in page.text
     assert 'aria-current="page">Trechter' in page.text
 
 
@@ -94,7 +95,7 @@ async def test_table_repeats_the_chart_and_shows_the_outcome_mix(
         r'<tr><th scope="row">(\w+)</th><td>[^<]*</td><td>(\d+)</td><td>(\d+)</td>', page
     )
     assert [(node, int(r), int(s)) for node, r, s in rows] == expected(tree)
-    assert "Geen (gestopt vóór de beoordeling)</th><td>2</td><td>100%</td>" in page
+    assert "Geen (gestopt vóór de beoordeling)</th><td>3</td><td>100%</td>" in page
 
 
 @pytest.mark.parametrize(
@@ -130,7 +131,7 @@ async def test_csv_has_the_same_counts(funnel: Browser, tree: Tree) -> None:
     ]
     assert nodes == expected(tree, channel="telegram")
     outcomes = [(r["name"], r["finished"]) for r in rows if r["section"] == "outcome"]
-    assert outcomes == [("none", "1")]
+    assert outcomes == [("none", "2")]
 
 
 @pytest.mark.parametrize(

@@ -44,13 +44,13 @@ async def test_retention_deletes_the_conversations_but_not_the_counts(
     db: AsyncEngine, store: SqlConversationStore
 ) -> None:
     report = await purge(db, RetentionSettings(), now=NOW + timedelta(days=31))
-    assert report.conversations == 2, "Anna's and Cem's (Boris's was erased at once)"
+    assert report.conversations == 3, "Anna's, Cem's and Dana's (Boris's was erased at once)"
     async with db.connect() as connection:
         assert await connection.scalar(select(func.count()).select_from(conversations)) == 0
     assert await counts_of(store) == (KNOWN_NODES, KNOWN_OUTCOMES)
 
 
-async def test_metrics_count_conversations_started_and_finished(
+async def test_metrics_count_conversations_started_and_finished_without_the_source(
     db: AsyncEngine, store: SqlConversationStore
 ) -> None:
     collector = DatabaseCollector(db, cache_seconds=0, clock=lambda: NOW)
@@ -66,6 +66,7 @@ async def test_metrics_count_conversations_started_and_finished(
     assert samples == {
         ("weeraan_conversations_started_total", (("channel", "widget"), ("language", "nl"))): 3,
         ("weeraan_conversations_started_total", (("channel", "telegram"), ("language", "en"))): 1,
+        ("weeraan_conversations_started_total", (("channel", "telegram"), ("language", "nl"))): 1,
         (
             "weeraan_conversations_finished_total",
             (("channel", "widget"), ("language", "nl"), ("outcome", "none")),
@@ -73,5 +74,9 @@ async def test_metrics_count_conversations_started_and_finished(
         (
             "weeraan_conversations_finished_total",
             (("channel", "telegram"), ("language", "en"), ("outcome", "none")),
+        ): 1,
+        (
+            "weeraan_conversations_finished_total",
+            (("channel", "telegram"), ("language", "nl"), ("outcome", "none")),
         ): 1,
     }

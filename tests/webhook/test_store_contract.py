@@ -22,6 +22,7 @@ from tests.webhook.funnel_scenario import (
     ANNA,
     BORIS,
     CEM,
+    DANA,
     KNOWN_NODES,
     KNOWN_OUTCOMES,
     counts_of,
@@ -154,7 +155,7 @@ class TestConversationStoreContract:
         await talk_known_conversations(service_on(store, engine))
         assert await counts_of(store) == (KNOWN_NODES, KNOWN_OUTCOMES)
 
-    async def test_tally_adds_to_the_counters_of_the_turns_channel(
+    async def test_tally_adds_to_the_counters_of_the_turns_channel_and_source(
         self, store: ConversationStore
     ) -> None:
         day = NOW.date()
@@ -163,18 +164,27 @@ class TestConversationStoreContract:
             (NodeCount(day, "privacy", "nl", 0, -1), NodeCount(day, "safety_gas", "nl", 1, 1)),
             (OutcomeCount(day, "eligible", "nl"), OutcomeCount(day, "eligible", "nl")),
         )
-        for counts in (move, on):
+        flyer = FunnelCounts(
+            (NodeCount(day, "privacy", "nl", 1, 1, "flyer"),),
+            (OutcomeCount(day, "eligible", "nl", "flyer"),),
+        )
+        odd = FunnelCounts((NodeCount(day, "privacy", "nl", 1, 1, "x" * 65),))
+        for counts in (move, on, flyer, odd):
             async with store.turn(KEY) as tx:
                 await tx.tally(counts)
         async with store.turn(OTHER) as tx:
             await tx.tally(move)
         nodes, outcomes = await counts_of(store)
         assert nodes == {
-            (day, "privacy", "nl", "widget"): (1, 0),
-            (day, "safety_gas", "nl", "widget"): (1, 1),
-            (day, "privacy", "nl", "telegram"): (1, 1),
+            (day, "privacy", "nl", "widget", "widget"): (2, 1),
+            (day, "safety_gas", "nl", "widget", "widget"): (1, 1),
+            (day, "privacy", "nl", "widget", "flyer"): (1, 1),
+            (day, "privacy", "nl", "telegram", "telegram"): (1, 1),
+        }, "no source: the channel's name; an unsound one too (it never reaches a column)"
+        assert outcomes == {
+            (day, "eligible", "nl", "widget", "widget"): 2,
+            (day, "eligible", "nl", "widget", "flyer"): 1,
         }
-        assert outcomes == {(day, "eligible", "nl", "widget"): 2}
 
     async def test_failed_turn_counts_nothing(self, store: ConversationStore) -> None:
         with pytest.raises(RuntimeError):
@@ -188,7 +198,7 @@ class TestConversationStoreContract:
     ) -> None:
         service = service_on(store, engine)
         await talk_known_conversations(service)
-        for key in (ANNA, BORIS, CEM):
+        for key in (ANNA, BORIS, CEM, DANA):
             await service.erase(key)
             assert await store.get(key) is None
         assert await counts_of(store) == (KNOWN_NODES, KNOWN_OUTCOMES)

@@ -10,7 +10,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dialogs.funnel import FunnelCounts
+from dialogs.funnel import FunnelCounts, counted_source
 from webhook.tables import funnel_nodes, funnel_outcomes
 
 NODE_COUNTERS = ("reached", "stopped")
@@ -26,6 +26,7 @@ async def tally(connection: AsyncConnection, channel: str, counts: FunnelCounts)
                 "node": c.node,
                 "locale": c.locale,
                 "channel": channel,
+                "source": counted_source(c.source, channel),
                 "reached": c.reached,
                 "stopped": c.stopped,
             }
@@ -33,10 +34,20 @@ async def tally(connection: AsyncConnection, channel: str, counts: FunnelCounts)
         ]
         await _add(connection, funnel_nodes, rows, NODE_COUNTERS)
     if counts.finished:
-        ends = Counter((end.day, end.outcome, end.locale) for end in counts.finished)
+        ends = Counter(
+            (end.day, end.outcome, end.locale, counted_source(end.source, channel))
+            for end in counts.finished
+        )
         rows = [
-            {"day": day, "outcome": outcome, "locale": locale, "channel": channel, "finished": n}
-            for (day, outcome, locale), n in ends.items()
+            {
+                "day": day,
+                "outcome": outcome,
+                "locale": locale,
+                "channel": channel,
+                "source": source,
+                "finished": n,
+            }
+            for (day, outcome, locale, source), n in ends.items()
         ]
         await _add(connection, funnel_outcomes, rows, OUTCOME_COUNTERS)
     # Each list holds one row per key at most, as PostgreSQL's ON CONFLICT requires.
