@@ -1,4 +1,4 @@
-"""The funnel page's filters from the query string: period, language, channel.
+"""The funnel page's filters from the query string: period, language, channel, source.
 
 A value that is not understood is refused with a Dutch message (the page answers 422), never
 guessed at and never passed to the database as it came.
@@ -10,6 +10,7 @@ from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 from typing import Final
 
+from dialogs.funnel import SOURCE
 from webhook.funnel.report import FunnelFilter
 
 DEFAULT_DAYS: Final = 30
@@ -41,7 +42,7 @@ def parse_filter(
         raise BadFilter("Kies een periode van hoogstens drie jaar.")
     locale = _choice(params.get("language", ""), languages, "Deze taal is onbekend.")
     channel = _choice(params.get("channel", ""), channels, "Dit kanaal is onbekend.")
-    return FunnelFilter(first, last, locale, channel)
+    return FunnelFilter(first, last, locale, channel, _source(params.get("source", "")))
 
 
 def _day(raw: str, default: date, name: str) -> date:
@@ -52,6 +53,16 @@ def _day(raw: str, default: date, name: str) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise BadFilter(f"{name}: geef een datum als 2026-12-31.") from None
+
+
+def _source(raw: str) -> str | None:
+    """Any sound label (one that counted nothing just shows nothing)."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not SOURCE.fullmatch(raw):
+        raise BadFilter("Een herkomst bestaat uit hoogstens 64 letters, cijfers, _ en -.")
+    return raw
 
 
 def _choice(raw: str, allowed: Collection[str], problem: str) -> str | None:

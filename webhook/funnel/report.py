@@ -1,5 +1,5 @@
 """Reading the funnel back: counts per node (in the tree's order) and per outcome, summed over
-a period of cohort days and, if chosen, one language and one channel."""
+a period of cohort days and, if chosen, one language, one channel and one source."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ class FunnelFilter:
     last: date
     locale: str | None = None
     channel: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,15 @@ class FunnelReport:
         return sum(row.finished for row in self.outcomes)
 
 
-def _where(statement: Select[Any], table: Table, chosen: FunnelFilter) -> Select[Any]:
+def filtered(statement: Select[Any], table: Table, chosen: FunnelFilter) -> Select[Any]:
+    """``statement`` on the rows of ``table`` that ``chosen`` selects."""
     statement = statement.where(table.c.day >= chosen.first, table.c.day <= chosen.last)
     if chosen.locale is not None:
         statement = statement.where(table.c.locale == chosen.locale)
     if chosen.channel is not None:
         statement = statement.where(table.c.channel == chosen.channel)
+    if chosen.source is not None:
+        statement = statement.where(table.c.source == chosen.source)
     return statement
 
 
@@ -68,13 +72,13 @@ async def funnel_report(
     counted = {
         node: NodeRow(node, int(reached), int(stopped))
         for node, reached, stopped in await connection.execute(
-            _where(by_node, funnel_nodes, chosen)
+            filtered(by_node, funnel_nodes, chosen)
         )
         if reached or stopped
     }
     o = funnel_outcomes.c
     by_outcome = select(o.outcome, func.sum(o.finished)).group_by(o.outcome)
-    outcomes = await connection.execute(_where(by_outcome, funnel_outcomes, chosen))
+    outcomes = await connection.execute(filtered(by_outcome, funnel_outcomes, chosen))
     begun = counted.pop(STARTED, None)
     started = begun.reached if begun else 0
     ranks = {node: index for index, node in enumerate(order)}

@@ -3,6 +3,7 @@ only, so no audit entry per view; the same login as every dashboard page."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from fastapi import APIRouter, Request
@@ -14,6 +15,7 @@ from webhook.funnel.chart import funnel_chart
 from webhook.funnel.export import funnel_csv_response
 from webhook.funnel.filters import BadFilter, parse_filter
 from webhook.funnel.report import FunnelFilter, FunnelReport, funnel_report
+from webhook.funnel.sources import OTHER, SourceRow, source_rows, top_sources
 from webhook.staff.deps import PageSession, desk_for
 from webhook.staff.labels import LABELS
 from webhook.staff.pages import frame, local_today, render
@@ -46,16 +48,32 @@ def _filter(request: Request, session: DashboardSession) -> FunnelFilter:
     )
 
 
-async def _report(request: Request, chosen: FunnelFilter) -> FunnelReport:
+@dataclass(frozen=True)
+class _Read:
+    report: FunnelReport
+    sources: tuple[SourceRow, ...]
+    """Where residents came from (capped; the last row may be ``OTHER``)."""
+    options: tuple[str, ...]
+    """The source filter's choices: the period's most frequent sources and the chosen one."""
+
+
+async def _read(request: Request, chosen: FunnelFilter) -> _Read:
     components = get_components(request)
     tree = components.service.engine.tree
     async with components.db.connect() as connection:
-        return await funnel_report(connection, chosen, order=list(tree.nodes))
+        report = await funnel_report(connection, chosen, order=list(tree.nodes))
+        sources = await source_rows(connection, chosen)
+        period = FunnelFilter(chosen.first, chosen.last)
+        options = [source for source, _ in await top_sources(connection, period)]
+    if chosen.source is not None and chosen.source not in options:
+        options.append(chosen.source)
+    return _Read(report, sources, tuple(sorted(options)))
 
 
 @router.get("/funnel", response_class=HTMLResponse)
 async def funnel_page(request: Request, session: PageSession) -> Response:
-    """Per node: how many conversations reached it and stopped there; the outcome mix."""
+    """Per node: how many conversations reached it and stopped there; the outcome mix; where
+    residents came from."""
     desk = desk_for(request, session)
     context = {
         "current": "funnel",
@@ -76,9 +94,11 @@ async def funnel_page(request: Request, session: PageSession) -> Response:
             asked=asked,
             report=None,
             chart=None,
+            options=(),
             **context,
         )
-    report = await _report(request, chosen)
+    read = await _read(request, chosen)
+    report = read.report
     tree = get_components(request).service.engine.tree
     kinds = {node: KINDS.get(tree.node(node).kind, "") for node in tree.nodes}
     return render(
@@ -89,6 +109,9 @@ async def funnel_page(request: Request, session: PageSession) -> Response:
         chosen=chosen,
         report=report,
         chart=funnel_chart(report.nodes, kinds),
+        sources=read.sources,
+        options=read.options,
+        other=OTHER,
         **context,
     )
 
@@ -99,7 +122,8 @@ async def funnel_csv_download(request: Request, session: PageSession) -> Respons
         chosen = _filter(request, session)
     except BadFilter as bad:
         return error_response(422, "bad_filter", str(bad))
-    return funnel_csv_response(await _report(request, chosen), chosen)
+    read = await _read(request, chosen)
+    return funnel_csv_response(read.report, read.sources, chosen)
 
 
 def _asked(chosen: FunnelFilter) -> dict[str, str]:
@@ -109,4 +133,5 @@ def _asked(chosen: FunnelFilter) -> dict[str, str]:
         "to": chosen.last.isoformat(),
         "language": chosen.locale or "",
         "channel": chosen.channel or "",
+        "source": chosen.source or "",
     }
