@@ -19,8 +19,10 @@ The collector runs every family in one connection; a family that fails is left o
 scrape (``weeraan_metrics_family_errors`` says which), the others still show.
 
 Label values are codes from fixed sets (a status, a mode, a target, a language code, a
-channel), never anything a resident typed; ``label_value`` turns whatever does not look like a
-code into ``other``, and the values are never ids, references, names or numbers of people.
+channel), never anything a resident typed, nor a conversation's source (anyone can make up a
+deep link, so its values are unbounded; the funnel page shows sources, capped);
+``label_value`` turns whatever does not look like a code into ``other``, and the values are
+never ids, references, names or numbers of people.
 """
 
 from __future__ import annotations
