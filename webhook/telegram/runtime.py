@@ -72,7 +72,9 @@ def build_dispatcher(
     """The routers of ``bot/``, with the service (and the staff chat's claims) handed to
     every handler that names them. The staff router comes first: the residents' one takes
     every button press."""
-    dispatcher = Dispatcher()
+    # No FSM: the conversation lives in the database. aiogram's in-memory FSM storage would
+    # keep a record for every user who ever wrote (it grew ~0.4 KiB per resident).
+    dispatcher = Dispatcher(disable_fsm=True)
     dispatcher["service"] = service
     dispatcher["claims"] = claims
     dispatcher["staff_chat_id"] = staff_chat_id
