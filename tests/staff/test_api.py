@@ -504,6 +504,7 @@ async def test_openapi_documents_the_staff_routes(staff_app: StaffApp) -> None:
         ("/api/staff/bookings/{reference}", "get"),
         ("/api/staff/bookings/{reference}/outcome", "post"),
         ("/api/staff/bookings/{reference}/claim", "post"),
+        ("/api/staff/bookings/{reference}/move", "post"),
         ("/api/staff/callbacks", "get"),
         ("/api/staff/callbacks/{callback_id}/claim", "post"),
         ("/api/staff/callbacks/{callback_id}/done", "post"),

@@ -142,31 +142,10 @@ class SqlBookingDesk:
         if current is None or current.slot_id == slot_id:
             return SlotTaken() if current is None else Booked(info_of(current, self.config), False)
         earliest = agenda.window(self.config, now=now, urgent=False).earliest
-        if not await agenda.take(self.connection, slot_id, earliest=earliest):
-            return SlotTaken()
-        await agenda.release(self.connection, current.slot_id)
-        slot = await agenda.slot_row(self.connection, slot_id)
-        assert slot is not None
-        await self.connection.execute(
-            update(bookings)
-            .where(bookings.c.id == current.id)
-            .values(
-                slot_id=slot_id,
-                mode=slot.mode,  # type: ignore[attr-defined]
-                starts_at=slot.starts_at,  # type: ignore[attr-defined]
-                ends_at=slot.ends_at,  # type: ignore[attr-defined]
-                sequence=current.sequence + 1,
-                reminder_sent_at=None,
-                updated_at=now,
-            )
+        row = await move_booking(
+            self.connection, current, slot_id, self.config, earliest=earliest, now=now
         )
-        row = (
-            await self.connection.execute(select(bookings).where(bookings.c.id == current.id))
-        ).one()
-        await notify_booking(
-            self.connection, row, self.config, event="booking.rescheduled", by="resident", now=now
-        )
-        return Booked(info_of(row, self.config))
+        return SlotTaken() if row is None else Booked(info_of(row, self.config))
 
     async def cancel(self, *, now: datetime) -> BookingInfo | None:
         current = await active_row(self.connection, self.key)
@@ -195,4 +174,40 @@ async def cancel_booking(
     await agenda.release(connection, current.slot_id)
     row = (await connection.execute(select(bookings).where(bookings.c.id == current.id))).one()
     await notify_booking(connection, row, config, event="booking.cancelled", by=by, now=now)
+    return row
+
+
+async def move_booking(
+    connection: AsyncConnection,
+    current: Any,
+    slot_id: int,
+    config: BookingConfig,
+    *,
+    earliest: datetime,
+    now: datetime,
+    by: Actor = "resident",
+) -> Any | None:
+    """Move an active booking to ``slot_id``: take a place there (atomic, not before
+    ``earliest``), free the old one, raise the sequence and tell everyone; ``by`` says who
+    moved it (``notify_booking``). None, and nothing changed, when the slot cannot be taken."""
+    if not await agenda.take(connection, slot_id, earliest=earliest):
+        return None
+    await agenda.release(connection, current.slot_id)
+    slot = await agenda.slot_row(connection, slot_id)
+    assert slot is not None  # taken above, in this transaction
+    await connection.execute(
+        update(bookings)
+        .where(bookings.c.id == current.id)
+        .values(
+            slot_id=slot_id,
+            mode=slot.mode,  # type: ignore[attr-defined]
+            starts_at=slot.starts_at,  # type: ignore[attr-defined]
+            ends_at=slot.ends_at,  # type: ignore[attr-defined]
+            sequence=current.sequence + 1,
+            reminder_sent_at=None,
+            updated_at=now,
+        )
+    )
+    row = (await connection.execute(select(bookings).where(bookings.c.id == current.id))).one()
+    await notify_booking(connection, row, config, event="booking.rescheduled", by=by, now=now)
     return row

@@ -17,6 +17,7 @@ from webhook.staff.csv_export import csv_response
 from webhook.staff.deps import ApiDesk, now
 from webhook.staff.desk import StaffDesk
 from webhook.staff.erasure import erase_resident
+from webhook.staff.moving import move
 from webhook.staff.problems import Invalid
 from webhook.staff.records import BookingFilter
 from webhook.staff.schemas import (
@@ -29,6 +30,7 @@ from webhook.staff.schemas import (
     DeadNotificationOut,
     ErasedOut,
     EraseIn,
+    MoveIn,
     OutcomeIn,
     SlotIn,
     SlotOut,
@@ -37,8 +39,9 @@ from webhook.staff.schemas import (
 _ERRORS = {
     401: "Missing, wrong or revoked staff token",
     404: "Unknown booking or call-back request",
-    409: "Conflict: claimed by someone else, or the booking is not active",
-    422: "Invalid body, query or path",
+    409: "Conflict: claimed by someone else, the booking is not active, or the slot is full,"
+    " closed or too soon",
+    422: "Invalid body, query or path (or an unknown slot, or one of another mode)",
 }
 
 
@@ -116,6 +119,20 @@ async def set_outcome(desk: ApiDesk, reference: Reference, body: OutcomeIn) -> B
     caseworkers and the resident; ``attended`` and ``no_show`` only set the status (and
     may correct each other)."""
     return _detail(desk, await desk.set_outcome(reference, body.outcome))
+
+
+@router.post(
+    "/bookings/{reference}/move",
+    response_model=BookingDetail,
+    responses=errors(404, 409, 422),
+)
+async def move_booking(desk: ApiDesk, reference: Reference, body: MoveIn) -> BookingDetail:
+    """Move an active booking to another free slot of its mode (see ``GET /slots``), from the
+    resident's minimum notice on. The old slot is free again at once; caseworkers and the
+    resident (by e-mail, and in their Telegram chat) are told the new time. 409 when the
+    booking is not active or the slot is full, closed or too soon; 422 for an unknown slot or
+    one of another mode. Audit-logged (``move_booking``)."""
+    return _detail(desk, await move(desk, reference, body.slot_id))
 
 
 @router.post(

@@ -6,7 +6,8 @@ through ``StaffDesk``; every form carries the session's CSRF token (``deps.form_
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from datetime import date, timedelta
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -16,8 +17,9 @@ from webhook.staff.csv_export import csv_response
 from webhook.staff.deps import FormSession, PageSession, desk_for
 from webhook.staff.desk import Outcome, StaffDesk
 from webhook.staff.erasure import erase_resident
+from webhook.staff.moving import free_times, move
 from webhook.staff.pages import dutch, frame, local_today, render, see_other
-from webhook.staff.problems import Conflict, NotFound
+from webhook.staff.problems import Conflict, NotFound, StaffProblem
 from webhook.staff.records import BookingFilter
 from webhook.staff.schemas import (
     BookingDetail,
@@ -37,6 +39,8 @@ OUTCOMES: Final[dict[str, Outcome]] = {
     "cancelled": "cancelled",
 }
 LIST_STATUSES: Final = {"active", "cancelled", "attended", "no_show"}
+MOVE_DAYS: Final = 14
+"""How many days ahead the move form offers free times."""
 
 
 @router.get("/staff.css")
@@ -97,8 +101,19 @@ async def _booking_page(
         booking=booking,
         mine=row.claimed_by == session.member.id,
         erased=str(row.external_id).startswith(ERASED),
+        move_days=await _move_days(desk, row) if row.status == "active" else {},
         **await frame(desk),
     )
+
+
+async def _move_days(desk: StaffDesk, row: Any) -> dict[date, list[Any]]:
+    """The free times of the booking's mode in the next ``MOVE_DAYS`` days, by local day."""
+    last = local_today(desk) + timedelta(days=MOVE_DAYS - 1)
+    days: dict[date, list[Any]] = {}
+    for offer in await free_times(desk, row.mode):
+        if offer.id != row.slot_id and offer.starts_at.date() <= last:
+            days.setdefault(offer.starts_at.date(), []).append(offer)
+    return days
 
 
 @router.get("/bookings/{reference}", response_class=HTMLResponse)
@@ -149,6 +164,30 @@ async def booking_outcome(
             request, session, desk, reference, status=409, problem=dutch(conflict)
         )
     return see_other(f"/staff/bookings/{row.reference}", chosen)
+
+
+@router.post("/bookings/{reference}/move")
+async def booking_move(
+    request: Request,
+    session: FormSession,
+    reference: str,
+    slot_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Move the booking to the chosen free time; a refusal shows on the booking page."""
+    desk = desk_for(request, session)
+    try:
+        if not slot_id.isdigit() or not 0 < int(slot_id) < 2**31:
+            return await _booking_page(
+                request, session, desk, reference, status=422, problem="Kies een nieuwe tijd."
+            )
+        row = await move(desk, reference, int(slot_id))
+    except NotFound:
+        return await _not_found(request, session, desk)
+    except StaffProblem as problem:
+        return await _booking_page(
+            request, session, desk, reference, status=problem.status, problem=dutch(problem)
+        )
+    return see_other(f"/staff/bookings/{row.reference}", "moved")
 
 
 @router.post("/bookings/{reference}/claim")

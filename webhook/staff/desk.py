@@ -88,16 +88,21 @@ class StaffDesk:
             raise NotFound(f"There is no booking {reference!r}.", "unknown_booking")
         return self.config.vault.open_row(row)
 
+    async def locked_booking(self, connection: AsyncConnection, reference: str) -> Any:
+        """The booking (opened), read after taking the lock its resident's own turns hold
+        while they move or cancel (PostgreSQL; SQLite has one writer at a time)."""
+        row = await self._existing(connection, reference)
+        if connection.dialect.name == "postgresql":
+            key = ConversationKey(row.channel, row.external_id)
+            await connection.execute(select(func.pg_advisory_xact_lock(lock_id(key))))
+            row = await self._existing(connection, reference)
+        return row
+
     async def set_outcome(self, reference: str, outcome: Outcome) -> Any:
         """Attended or no-show (correctable); cancelled frees the slot and tells everyone."""
         now = self.clock()
         async with self._write() as connection:
-            row = await self._existing(connection, reference)
-            if connection.dialect.name == "postgresql":
-                # The resident's own turns hold this lock while they move or cancel.
-                key = ConversationKey(row.channel, row.external_id)
-                await connection.execute(select(func.pg_advisory_xact_lock(lock_id(key))))
-                row = await self._existing(connection, reference)
+            row = await self.locked_booking(connection, reference)
             if row.status != outcome:
                 await self._change_status(connection, row, outcome, now)
             await self._audit(

@@ -20,12 +20,21 @@ NOTICES: Final = {
     "attended": "Opgeslagen: de bewoner is geweest.",
     "no_show": "Opgeslagen: de bewoner is niet gekomen.",
     "cancelled": "De afspraak is geannuleerd. De tijd is weer vrij.",
+    "moved": "De afspraak is verplaatst. De oude tijd is weer vrij; iedereen krijgt bericht.",
     "erased": "De gegevens van de bewoner zijn gewist.",
     "callback_claimed": "U heeft dit terugbelverzoek op uw naam gezet.",
     "callback_done": "Het terugbelverzoek is afgehandeld.",
     "slot_added": "De tijd is toegevoegd.",
     "closed": "De tijden in die periode zijn gesloten.",
     "logged_out": "U bent uitgelogd.",
+}
+
+_MOVE_PROBLEMS: Final = {
+    "slot_full": "Die tijd is al vol. Kies een andere tijd.",
+    "slot_closed": "Die tijd is gesloten. Kies een andere tijd.",
+    "too_soon": "Die tijd is voorbij of te dichtbij. Kies een latere tijd.",
+    "other_mode": "Die tijd is voor een ander soort afspraak. Kies een andere tijd.",
+    "unknown_slot": "Die tijd bestaat niet (meer). Kies een andere tijd.",
 }
 
 
@@ -68,6 +77,8 @@ def dutch(problem: StaffProblem) -> str:
         return "Een collega heeft dit al op naam gezet (zie 'Op naam van')."
     if problem.code == "not_active":
         return "Deze afspraak is niet meer gepland; dat kan niet meer."
+    if problem.code in _MOVE_PROBLEMS:
+        return _MOVE_PROBLEMS[problem.code]
     if problem.code == "capacity_too_low":
         return "Die tijd bestaat al en heeft meer afspraken dan deze capaciteit."
     return "Dat lukte niet."

@@ -32,6 +32,15 @@ class OutcomeIn(_Body):
     outcome: Literal["attended", "no_show", "cancelled"] = Field(examples=["attended"])
 
 
+class MoveIn(_Body):
+    slot_id: int = Field(
+        ge=1,
+        le=2_147_483_647,
+        examples=[42],
+        description="A free slot of the booking's mode (``GET /slots``).",
+    )
+
+
 class SlotIn(_Body):
     starts_at: AwareDatetime = Field(examples=["2026-12-03T14:00:00+01:00"])
     minutes: int | None = Field(
