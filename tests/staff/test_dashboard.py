@@ -321,6 +321,7 @@ class TestForms:
         posts = [
             (f"/staff/bookings/{reference}/claim", {}),
             (f"/staff/bookings/{reference}/outcome", {"outcome": "cancelled", "confirm": "yes"}),
+            (f"/staff/bookings/{reference}/move", {"slot_id": "1"}),
             ("/staff/callbacks/1/claim", {}),
             ("/staff/callbacks/1/done", {}),
             ("/staff/slots", {"day": "2030-01-01", "start": "10:00", "mode": "office"}),

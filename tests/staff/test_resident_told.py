@@ -1,4 +1,5 @@
-"""A caseworker cancels a Telegram resident's booking: the resident reads it in their chat.
+"""A caseworker cancels or moves a Telegram resident's booking: the resident reads it in
+their chat.
 
 The whole app runs with a bot token against a fake Bot API on 127.0.0.1; its own outbox
 worker delivers. The caseworker cancels through the JSON API (SQLite and PostgreSQL) and the
@@ -142,3 +143,31 @@ async def test_the_residents_own_cancellation_sends_nothing_to_their_chat(
         targets = (await connection.scalars(select(outbox.c.target))).all()
     assert "resident_telegram" not in targets
     assert [c for c in fake.calls_to("sendMessage") if c["chat_id"] == "9003"] == []
+
+
+async def test_a_move_through_the_api_reaches_a_ukrainian_chat_with_the_new_time(
+    app_with_bot: StaffApp, api: tuple[FakeBotApi, str]
+) -> None:
+    app, (fake, _) = app_with_bot, api
+    reference = await app.book_direct(name="Oksana", urgent=False, resident="9004", locale="uk")
+    old = await starts_at(app, reference)
+    slots = (await app.get("/slots")).json()
+    target = next(
+        s
+        for s in slots
+        if s["mode"] == "office"
+        and s["booked"] == 0
+        and datetime.fromisoformat(s["starts_at"]) > old
+    )
+
+    response = await app.post(f"/bookings/{reference}/move", {"slot_id": target["id"]})
+    assert response.status_code == 200, response.text
+
+    new = datetime.fromisoformat(target["starts_at"])
+    message = await to_chat(fake, "9004")
+    text = message["text"]
+    assert text.startswith(said("uk", m.STAFF_OPENINGS["rescheduled"]))
+    assert m.day_text(new, "uk") in text and m.time_text(new, "uk") in text
+    assert reference in text
+    assert "Oksana" not in text and "+31612345678" not in text
+    assert [c for c in fake.calls_to("sendMessage") if c["chat_id"] == "9004"] == [message]
