@@ -56,12 +56,10 @@ async def _reply(
     """Run one turn; send all but the last message now and return the last as a method.
 
     The update id makes a redelivered update a no-op (recorded with the turn itself); the
-    resident then gets the current question again, as the first answer may have been lost.
+    service then gives the current question again, as the first answer may have been lost.
     """
     once = f"telegram:{update.update_id}"
     turn = await service.handle(key, event, locale_hint=locale, once=once)
-    if turn.duplicate:  # handled before, but its answer may not have arrived: ask again
-        turn = await service.current(key) or turn
     outgoing = to_telegram(turn, lambda msgid: service.translator.gettext(turn.locale, msgid))
     if not outgoing:
         return None

@@ -65,7 +65,8 @@ class Turn:
     reference: str | None = None
     """The reference of the resident's booking, once the conversation knows one."""
     duplicate: bool = False
-    """The event was handled before (``once``): nothing happened now."""
+    """The event was handled before (``once``): nothing happened now, and ``messages`` are
+    the current question again."""
 
 
 class ConversationService:
@@ -102,14 +103,13 @@ class ConversationService:
         ``locale_hint`` (e.g. Telegram's ``language_code``) picks the language when this is
         the resident's first message; after that the conversation's own language counts.
         ``once`` (e.g. ``telegram:<update_id>``) makes a redelivered event a no-op: it is
-        recorded in the same transaction as the turn, and a second time nothing happens.
+        recorded in the same transaction as the turn; a second time nothing happens and the
+        current question is shown again.
         """
         async with self.store.turn(key) as tx:
             before = tx.state
             if once is not None and not await tx.first_time(once):
-                locale = before.locale if before else self.engine.normalise_locale(locale_hint)
-                ended = before is None or before.ended
-                return Turn((), locale, ended, duplicate=True)
+                return self._again(before, locale_hint)
             if before is None and not isinstance(event, Started):
                 event = Started(locale=locale_hint)
             event = self._understand(before, event)
@@ -128,11 +128,19 @@ class ConversationService:
     async def current(self, key: ConversationKey) -> Turn | None:
         """The current question again (to resume after a reload); ``None`` if unknown."""
         state = await self.store.get(key)
+        return None if state is None else self._shown(state)
+
+    def _shown(self, state: ConversationState, *, duplicate: bool = False) -> Turn:
+        messages = render_replies(self.engine.current(state), state.locale, self.translator)
+        reference = _reference(state)
+        return Turn(messages, state.locale, state.ended, reference=reference, duplicate=duplicate)
+
+    def _again(self, state: ConversationState | None, locale_hint: str | None) -> Turn:
+        """A redelivered event: nothing happens, and the current question is shown again (the
+        first answer to it may have been lost on the way)."""
         if state is None:
-            return None
-        replies = self.engine.current(state)
-        messages = render_replies(replies, state.locale, self.translator)
-        return Turn(messages, state.locale, state.ended, reference=_reference(state))
+            return Turn((), self.engine.normalise_locale(locale_hint), True, duplicate=True)
+        return self._shown(state, duplicate=True)
 
     async def state(self, key: ConversationKey) -> ConversationState | None:
         return await self.store.get(key)

@@ -104,6 +104,30 @@ async def test_a_turn_saves_the_new_state(setup: Setup) -> None:
     assert state.locale == "pl"
 
 
+async def test_a_redelivered_event_changes_nothing_and_shows_the_question_again(
+    setup: Setup,
+) -> None:
+    await setup.service.start(KEY)
+    first = await setup.service.handle(KEY, OptionChosen("lang:pl"), once="telegram:7")
+    saved = await setup.service.state(KEY)
+    again = await setup.service.handle(KEY, OptionChosen("lang:pl"), once="telegram:7")
+    assert again.duplicate and not first.duplicate
+    assert await setup.service.state(KEY) == saved
+    current = await setup.service.current(KEY)
+    assert current is not None and again.messages == current.messages
+    assert [o.label for o in again.messages[-1].options] == [
+        o.label for o in first.messages[-1].options
+    ]
+
+
+async def test_a_redelivered_event_of_an_erased_conversation_shows_nothing(setup: Setup) -> None:
+    await setup.service.start(KEY)
+    await setup.service.handle(KEY, CommandGiven("erase"), once="telegram:8")
+    again = await setup.service.handle(KEY, CommandGiven("erase"), once="telegram:8")
+    assert again.duplicate and again.messages == () and again.ended
+    assert await setup.service.state(KEY) is None
+
+
 async def test_typed_text_is_understood(setup: Setup) -> None:
     await setup.service.start(KEY)
     await setup.say("nederlands", "Akkoord!")
