@@ -33,6 +33,7 @@ from schemathesis.schemas import BaseSchema
 from tests.hostile.live import serving
 from tests.staff.conftest import EVERY_DAY, NOTIFY
 from tests.webhook.test_widget_api import GENEROUS
+from tests.widget_paths import ELIGIBLE, OFFICE
 from webhook.db import create_engine
 from webhook.settings import Settings
 from webhook.staff.members import add_staff
@@ -51,20 +52,7 @@ BOUNDED = settings(
     database=None,
 )
 SESSIONS = "/api/chat/sessions"
-TO_BOOKING: list[dict[str, str]] = [
-    {"option": "lang:nl"},
-    {"option": "privacy:agree"},
-    {"option": "gas:no"},
-    {"option": "medical:no"},
-    {"option": "situation:cut_off"},
-    {"option": "energy:gas"},
-    {"text": "1315 AB 12"},
-    {"option": "supplier:vattenfall"},
-    {"option": "debt:yes"},
-    {"option": "budget:yes"},
-    {"option": "eligible:book"},
-    {"option": "mode:office"},
-]
+TO_BOOKING = [*ELIGIBLE, OFFICE]
 
 
 @dataclass(frozen=True)

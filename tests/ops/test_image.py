@@ -22,6 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.servers import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 Instruction = tuple[str, str]
@@ -134,15 +136,6 @@ def _build_stage(image: Path) -> Path:
     return wheel
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-
-
 def _in_image(value: str, image: Path) -> str:
     """An image path (``/data``, ``/app``) as the folder standing for it."""
     for top in ("/data", "/app"):
@@ -209,7 +202,7 @@ def test_the_image_steps_give_a_server_that_is_healthy_and_ready(tmp_path: Path)
             widget = http.get("/widget.js")
             login = http.get("/staff/login")
     finally:
-        _stop(server)
+        stop(server)
     assert ready.status_code == 200, ready.text
     assert ready.json()["status"] == "ready"
     assert english.json()["messages"] != dutch.json()["messages"], "compiled catalogs are found"

@@ -26,6 +26,7 @@ from dialogs.eligibility import Decision
 from dialogs.ports import ConversationKey
 from dialogs.replies import RequestCallback
 from tests.webhook.test_widget_api import GENEROUS, connect, running
+from tests.widget_paths import ELIGIBLE, PREVENTION
 from webhook.booking.config import BookingConfig
 from webhook.booking.slots import free_slots
 from webhook.crypto import Vault
@@ -50,34 +51,6 @@ NOTIFY = {
     "webhook_secret": "whsec_" + base64.b64encode(b"s" * 32).decode(),
 }
 REFERENCE = re.compile(r"WA-[2-9A-HJKMNP-TW-Z]{4}")
-
-# The widget answers that lead an eligible (urgent) resident to the booking questions.
-ELIGIBLE = [
-    {"option": "lang:nl"},
-    {"option": "privacy:agree"},
-    {"option": "gas:no"},
-    {"option": "medical:no"},
-    {"option": "situation:cut_off"},
-    {"option": "energy:gas"},
-    {"text": "1315 AB 12"},
-    {"option": "supplier:vattenfall"},
-    {"option": "debt:yes"},
-    {"option": "budget:yes"},
-    {"option": "eligible:book"},
-]
-# ... and a resident not cut off yet (prevention: not urgent).
-PREVENTION = [
-    {"option": "lang:nl"},
-    {"option": "privacy:agree"},
-    {"option": "gas:no"},
-    {"option": "medical:no"},
-    {"option": "situation:letter"},
-    {"option": "energy:gas"},
-    {"text": "1315 AB 12"},
-    {"option": "supplier:vattenfall"},
-    {"option": "debt:yes"},
-    {"option": "prevention:book"},
-]
 
 
 def staff_settings(url: str, telegram: TelegramSettings | None = None) -> Settings:

@@ -10,21 +10,10 @@ import pytest
 from icalendar import Calendar
 
 from tests.webhook.test_widget_api import GENEROUS, connect, running
+from tests.widget_paths import OFFICE, PREVENTION
 from webhook.settings import Settings
 
-TO_BOOKING = [
-    {"option": "lang:nl"},
-    {"option": "privacy:agree"},
-    {"option": "gas:no"},
-    {"option": "medical:no"},
-    {"option": "situation:letter"},
-    {"option": "energy:gas"},
-    {"text": "1315 AB 12"},
-    {"option": "supplier:vattenfall"},
-    {"option": "debt:yes"},
-    {"option": "prevention:book"},
-    {"option": "mode:office"},
-]
+TO_BOOKING = [*PREVENTION, OFFICE]
 EVERY_DAY = {
     "days": "mon,tue,wed,thu,fri,sat,sun",
     "hours": "08:00-20:00",
