@@ -151,6 +151,14 @@ def _rest(results: dict[str, Any]) -> list[Figure]:
                 max(r["first_start_s"], r["restart_s"]) <= 3,
             )
         )
+        rows.append(
+            Figure(
+                "imports alone: the app / aiogram",
+                f"{r['import_app_s']:.2f} / {r['import_aiogram_s']:.2f} s",
+                "",
+                None,
+            )
+        )
     return rows
 
 
